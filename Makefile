@@ -1,0 +1,53 @@
+# Two commands do everything: `make demo` and `make test` (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps re-run the install only when a requirements file changed.
+$(VENV)/.runtime: $(BIN)/python requirements.txt requirements-nodeps.txt
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -r requirements-nodeps.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+demo: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) school.asgi:application
+
+test: $(VENV)/.dev
+	@$(BIN)/python -m tests.services check
+	DATABASE_URL="$${DATABASE_URL:-$$($(BIN)/python -m tests.services database-url)}" \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: lint typecheck
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy .
+
+# Regenerates locale/pt_BR from the code and compiles it (needs GNU gettext); the .mo files are committed.
+messages: $(VENV)/.dev
+	$(BIN)/python manage.py makemessages -l pt_BR --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(BIN)/python manage.py compilemessages -l pt_BR --ignore=.venv
+
+bench-matcher: $(VENV)/.dev
+	$(BIN)/python -m bench.matcher $(BENCH_ARGS)

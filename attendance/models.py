@@ -1,0 +1,1 @@
+"""Models of the attendance app (filled in by its issue)."""

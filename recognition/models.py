@@ -1,0 +1,1 @@
+"""Models of the recognition app (filled in by its issue)."""

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from school.models import Classroom, Enrollment, Lesson, LessonSchedule, Student, Teacher
+from school.services.consent import set_biometric_consent
+from school.services.lessons import generate_lessons
+from school.services.roster_import import RosterImportError, import_roster
+from school.services.teachers import save_teacher
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    extra = 0
+    autocomplete_fields = ["student"]
+    fields = ["student", "school_year"]
+
+
+class LessonScheduleInline(admin.TabularInline):
+    model = LessonSchedule
+    extra = 0
+    fields = ["weekday", "start_time", "end_time", "subject", "teacher"]
+
+
+@admin.register(Classroom)
+class ClassroomAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "school_year", "student_count", "active"]
+    list_filter = ["active", "school_year"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["teachers"]
+    inlines = [EnrollmentInline, LessonScheduleInline]
+    actions = ["generate_week_of_lessons"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Classroom]:
+        return super().get_queryset(request).annotate(student_total=Count("enrollments", distinct=True))
+
+    @admin.display(description=_("students"), ordering="student_total")
+    def student_count(self, obj: Classroom) -> int:
+        return obj.student_total  # type: ignore[attr-defined]
+
+    @admin.action(description=_("Generate this week's lessons from the schedule"), permissions=["change"])
+    def generate_week_of_lessons(self, request: HttpRequest, queryset: QuerySet[Classroom]) -> None:
+        today = timezone.localdate()
+        created = sum(generate_lessons(classroom, today, days=7) for classroom in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d lesson created.", "%(count)d lessons created.", created) % {"count": created},
+            messages.SUCCESS,
+        )
+
+
+class StudentForm(forms.ModelForm):
+    class Meta:
+        model = Student
+        fields = ["full_name", "registration", "birth_date", "active", "biometric_consent"]
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    form = StudentForm
+    list_display = ["full_name", "registration", "classroom_codes", "biometric_consent", "active"]
+    list_filter = ["active", "biometric_consent", "enrollments__classroom"]
+    search_fields = ["full_name", "registration"]
+    readonly_fields = ["biometric_consent_at", "biometric_consent_by"]
+    fields = ["full_name", "registration", "birth_date", "active", "biometric_consent", *readonly_fields]
+    inlines = [EnrollmentInline]
+    change_list_template = "admin/school/student/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Student]:
+        return super().get_queryset(request).prefetch_related("enrollments__classroom")
+
+    @admin.display(description=_("classrooms"))
+    def classroom_codes(self, obj: Student) -> str:
+        return ", ".join(sorted({e.classroom.code for e in obj.enrollments.all()}))
+
+    def save_model(self, request: HttpRequest, obj: Student, form: forms.ModelForm, change: bool) -> None:
+        # Consent changes go through the service, which records when and by whom.
+        wanted = obj.biometric_consent
+        obj.biometric_consent = bool(form.initial.get("biometric_consent", False)) if change else False
+        super().save_model(request, obj, form, change)
+        if wanted != obj.biometric_consent:
+            set_biometric_consent(obj, wanted, recorded_by=request.user)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="school_student_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = RosterImportForm(request.POST or None, request.FILES or None)
+        errors: list[Any] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = import_roster(form.cleaned_data["file"].read(), recorded_by=request.user)
+            except RosterImportError as failure:
+                errors = failure.errors
+                self.message_user(
+                    request, _("Nothing was imported: fix the lines below and try again."), messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Imported %(rows)d rows: %(created)d new students, %(updated)d updated, "
+                        "%(enrollments)d new enrollments."
+                    )
+                    % {
+                        "rows": report.rows,
+                        "created": report.students_created,
+                        "updated": report.students_updated,
+                        "enrollments": report.enrollments_created,
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:school_student_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import students from CSV"),
+            "form": form,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/school/student/import.html", context)
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["student", "classroom", "school_year", "created_at"]
+    list_filter = ["school_year", "classroom"]
+    search_fields = ["student__full_name", "student__registration", "classroom__code"]
+    autocomplete_fields = ["student", "classroom"]
+    list_select_related = ["student", "classroom"]
+
+
+@admin.register(LessonSchedule)
+class LessonScheduleAdmin(admin.ModelAdmin):
+    list_display = ["classroom", "weekday", "start_time", "end_time", "subject", "teacher"]
+    list_filter = ["weekday", "classroom"]
+    search_fields = ["classroom__code", "subject"]
+    autocomplete_fields = ["classroom"]
+    list_select_related = ["classroom", "teacher"]
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["date", "start_time", "end_time", "classroom", "subject", "teacher"]
+    list_filter = ["classroom", "subject"]
+    date_hierarchy = "date"
+    search_fields = ["classroom__code", "subject"]
+    autocomplete_fields = ["classroom"]
+    list_select_related = ["classroom", "teacher"]
+
+
+class TeacherForm(forms.ModelForm):
+    classrooms = forms.ModelMultipleChoiceField(
+        Classroom.objects.all(),
+        required=False,
+        label=_("classrooms"),
+        widget=admin.widgets.FilteredSelectMultiple(_("classrooms"), is_stacked=False),
+    )
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = Teacher
+        fields = ["username", "first_name", "last_name", "email", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["classrooms"].initial = self.instance.classrooms.all()
+        else:
+            self.fields["password"].required = True
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if password:
+            password_validation.validate_password(password, self.instance)
+        return password
+
+
+@admin.register(Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    """Secretaries manage teachers here: no access to staff or superuser flags, unlike the user admin."""
+
+    form = TeacherForm
+    list_display = ["username", "first_name", "last_name", "email", "classroom_codes", "is_active"]
+    list_filter = ["is_active", "classrooms"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fields = ["username", "first_name", "last_name", "email", "password", "classrooms", "is_active"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Teacher]:
+        return super().get_queryset(request).prefetch_related("classrooms")
+
+    @admin.display(description=_("classrooms"))
+    def classroom_codes(self, obj: Teacher) -> str:
+        return ", ".join(c.code for c in obj.classrooms.all())
+
+    def save_model(self, request: HttpRequest, obj: Teacher, form: forms.ModelForm, change: bool) -> None:
+        save_teacher(obj, password=form.cleaned_data["password"], classrooms=form.cleaned_data["classrooms"])
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        pass  # save_teacher already stored the classrooms

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from school.services.demo import DEMO_ADMIN, DEMO_TEACHER, seed_demo_school
+
+
+class Command(BaseCommand):
+    help = "Load the demo school (classroom 3AT.I, its students, a teacher and an admin). Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", help="password for the demo accounts (default: kept in var/)")
+
+    def handle(self, *args: Any, password: str | None = None, **options: Any) -> None:
+        password = password or _stored_password()
+        school = seed_demo_school(password=password, today=dt.date.today())
+        self.stdout.write(f"Demo school ready: classroom {school.classroom.code} with {school.students} students.")
+        self.stdout.write(f"  admin login:   {DEMO_ADMIN} / {password}")
+        self.stdout.write(f"  teacher login: {DEMO_TEACHER} / {password}")
+
+
+def _stored_password() -> str:
+    # Kept between runs so a second `make demo` does not change the login the user already knows.
+    path = settings.VAR_DIR / "demo-password.txt"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password

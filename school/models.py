@@ -1,0 +1,274 @@
+"""The school roster: classrooms, students, enrollments, timetables and lessons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import User, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TEACHERS_GROUP = "Teachers"
+SECRETARIES_GROUP = "Secretaries"
+
+year_validators = [MinValueValidator(2000), MaxValueValidator(2100)]
+
+
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday() numbering, so a date maps to its schedule without conversion.
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Classroom(models.Model):
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Za-z][0-9A-Za-z.\-_]*$",
+                _("Use letters, digits, dots, dashes and underscores, e.g. 3AT.I."),
+            )
+        ],
+    )
+    name = models.CharField(_("name"), max_length=120)
+    school_year = models.PositiveSmallIntegerField(_("school year"), validators=year_validators)
+    active = models.BooleanField(_("active"), default=True)
+    late_after_minutes = models.PositiveSmallIntegerField(
+        _("late after (minutes)"),
+        default=10,
+        help_text=_("A student first seen later than this after the lesson starts is marked late."),
+    )
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teachers"),
+        related_name="classrooms",
+        blank=True,
+        limit_choices_to={"groups__name": TEACHERS_GROUP},
+    )
+    students = models.ManyToManyField("Student", through="Enrollment", related_name="classrooms")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("classroom")
+        verbose_name_plural = _("classrooms")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Student(models.Model):
+    full_name = models.CharField(_("full name"), max_length=160)
+    registration = models.CharField(_("registration number"), max_length=32, unique=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    biometric_consent = models.BooleanField(
+        _("biometric consent"),
+        default=False,
+        help_text=_("Face data may only be stored for students whose guardians consented."),
+    )
+    biometric_consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    biometric_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consent recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(biometric_consent=False) | Q(biometric_consent_at__isnull=False),
+                name="student_consent_has_date",
+                violation_error_message=_("Consent needs the date it was recorded."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.registration})"
+
+
+class Enrollment(models.Model):
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    classroom = models.ForeignKey(
+        Classroom, verbose_name=_("classroom"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    school_year = models.PositiveSmallIntegerField(_("school year"), validators=year_validators)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["classroom__code", "student__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "classroom", "school_year"],
+                name="enrollment_unique_student_classroom_year",
+                violation_error_message=_("This student is already enrolled in this classroom for that year."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} @ {self.classroom} ({self.school_year})"
+
+    def clean(self) -> None:
+        if self.classroom_id and not self.school_year:
+            self.school_year = self.classroom.school_year
+        if self.classroom_id and self.school_year != self.classroom.school_year:
+            raise ValidationError(
+                {
+                    "school_year": _("The classroom %(code)s is for %(year)s.")
+                    % {"code": self.classroom.code, "year": self.classroom.school_year}
+                }
+            )
+
+
+class TimeWindowQuerySet(models.QuerySet):
+    def containing(self, moment: dt.time) -> TimeWindowQuerySet:
+        """Rows whose [start_time, end_time) window contains the local time `moment`."""
+        return self.filter(start_time__lte=moment, end_time__gt=moment)
+
+
+class LessonSchedule(models.Model):
+    """A weekly timetable slot, from which concrete lessons are made."""
+
+    classroom = models.ForeignKey(
+        Classroom, verbose_name=_("classroom"), on_delete=models.CASCADE, related_name="schedules"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("start"))
+    end_time = models.TimeField(_("end"))
+    subject = models.CharField(_("subject"), max_length=120)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teacher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lesson_schedules",
+        limit_choices_to={"groups__name": TEACHERS_GROUP},
+    )
+
+    objects = TimeWindowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lesson schedule")
+        verbose_name_plural = _("lesson schedules")
+        ordering = ["classroom__code", "weekday", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom", "weekday", "start_time"], name="schedule_unique_classroom_weekday_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="schedule_ends_after_start",
+                violation_error_message=_("The lesson must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.classroom} {self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        if self.classroom_id is None or self.start_time is None or self.end_time is None:
+            return
+        overlapping = LessonSchedule.objects.filter(
+            classroom_id=self.classroom_id,
+            weekday=self.weekday,
+            start_time__lt=self.end_time,
+            end_time__gt=self.start_time,
+        ).exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError(_("This slot overlaps %(slot)s.") % {"slot": overlapping.first()})
+
+
+class Lesson(models.Model):
+    """A concrete lesson on a date. Presence is recorded against it."""
+
+    classroom = models.ForeignKey(
+        Classroom, verbose_name=_("classroom"), on_delete=models.CASCADE, related_name="lessons"
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start"))
+    end_time = models.TimeField(_("end"))
+    subject = models.CharField(_("subject"), max_length=120)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teacher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    schedule = models.ForeignKey(
+        LessonSchedule,
+        verbose_name=_("schedule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+
+    objects = TimeWindowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["-date", "start_time"]
+        constraints = [
+            # Makes creating "today's lesson" idempotent when cameras, workers and people race.
+            models.UniqueConstraint(fields=["classroom", "date", "start_time"], name="lesson_unique_classroom_start"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="lesson_ends_after_start",
+                violation_error_message=_("The lesson must end after it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["classroom", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.classroom} {self.date:%Y-%m-%d} {self.start_time:%H:%M} {self.subject}"
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.start_time, tzinfo=timezone.get_default_timezone())
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.end_time, tzinfo=timezone.get_default_timezone())
+
+
+class TeacherManager(UserManager["Teacher"]):
+    def get_queryset(self) -> models.QuerySet[Teacher]:
+        return super().get_queryset().filter(groups__name=TEACHERS_GROUP)
+
+
+class Teacher(User):
+    """Teachers are users in the Teachers group; this proxy lets secretaries manage them without user rights."""
+
+    objects = TeacherManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
