@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -175,7 +176,7 @@ class TeacherForm(forms.ModelForm):
         Classroom.objects.all(),
         required=False,
         label=_("classrooms"),
-        widget=admin.widgets.FilteredSelectMultiple(_("classrooms"), is_stacked=False),
+        widget=FilteredSelectMultiple(_("classrooms"), is_stacked=False),
     )
     password = forms.CharField(
         label=_("password"),

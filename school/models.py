@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import User, UserManager
@@ -57,7 +58,9 @@ class Classroom(models.Model):
         blank=True,
         limit_choices_to={"groups__name": TEACHERS_GROUP},
     )
-    students = models.ManyToManyField("Student", through="Enrollment", related_name="classrooms")
+    students: models.ManyToManyField[Student, Enrollment] = models.ManyToManyField(
+        "Student", through="Enrollment", related_name="classrooms"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -266,7 +269,7 @@ class TeacherManager(UserManager["Teacher"]):
 class Teacher(User):
     """Teachers are users in the Teachers group; this proxy lets secretaries manage them without user rights."""
 
-    objects = TeacherManager()
+    objects: ClassVar[TeacherManager] = TeacherManager()
 
     class Meta:
         proxy = True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,35 @@ def postgres_service() -> None:
 @pytest.fixture
 def fixture_path() -> Path:
     return FIXTURES
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads itself)."""
+    if not CHROMIUM.exists():
+        if in_ci():
+            pytest.fail("CI=true: browser tests need /usr/bin/chromium (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread, which trips Django's async-safety guard for the
+    # ORM calls a test makes around the browser; those calls are synchronous, so the guard can be lifted.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="pt-BR", timezone_id="America/Sao_Paulo")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
 from school.models import Student
 
 
-def set_biometric_consent(
-    student: Student, given: bool, *, recorded_by: AbstractBaseUser | AnonymousUser | None
-) -> Student:
+def set_biometric_consent(student: Student, given: bool, *, recorded_by: User | AnonymousUser | None) -> Student:
     """Record that consent was given or withdrawn, with when and by whom."""
     with transaction.atomic():
         locked = Student.objects.select_for_update().get(pk=student.pk)
@@ -19,6 +17,6 @@ def set_biometric_consent(
             return locked
         locked.biometric_consent = given
         locked.biometric_consent_at = timezone.now() if given else None
-        locked.biometric_consent_by = recorded_by if given and isinstance(recorded_by, AbstractBaseUser) else None
+        locked.biometric_consent_by = recorded_by if given and isinstance(recorded_by, User) else None
         locked.save(update_fields=["biometric_consent", "biometric_consent_at", "biometric_consent_by"])
     return locked

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,12 +66,10 @@ class _Row:
     active: bool
 
 
-def import_roster(
-    source: TextIO | bytes | str, *, recorded_by: AbstractBaseUser | AnonymousUser | None = None
-) -> ImportReport:
+def import_roster(source: TextIO | bytes | str, *, recorded_by: User | AnonymousUser | None = None) -> ImportReport:
     """Validate every row of the CSV `source`, then write them all in one transaction."""
     rows = _parse(_as_text(source))
-    user = recorded_by if isinstance(recorded_by, AbstractBaseUser) else None
+    user = recorded_by if isinstance(recorded_by, User) else None
     report = ImportReport(rows=len(rows))
     now = timezone.now()
     with transaction.atomic():

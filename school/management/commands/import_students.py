@@ -17,8 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
             data = file.read_bytes()
-        except OSError as error:
-            raise CommandError(f"cannot read {file}: {error.strerror}") from None
+        except OSError as read_error:
+            raise CommandError(f"cannot read {file}: {read_error.strerror}") from None
         try:
             report = import_roster(data)
         except RosterImportError as failure:
