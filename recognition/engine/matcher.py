@@ -1,0 +1,471 @@
+"""In-memory nearest-student search over face encodings.
+
+How a query runs (one float32 pass over the index, then exact float64 work on a handful of rows):
+
+1. Rows are kept grouped by student (sorted by id) with their squared norms precomputed. A float32 matrix product
+   gives ``||e||^2 - 2 q.e`` for every row (``||q||^2`` is a per-query constant), a chunk of rows at a time so the
+   scratch buffer stays ~1 MB and in cache whatever the index size.
+2. The float32 error is bounded (see ``_UNIT_ROUNDOFF``), so a threshold can be found that provably keeps every row
+   that might belong to the exact top-k students: with ``m`` = most rows of any one student, the ``L = k * m``
+   smallest block minima (blocks of ``_BLOCK`` rows; single rows for small indexes) are ``L`` distinct rows
+   covering at least ``k`` students, so the k-th best student is at most the L-th smallest block minimum; add
+   twice the error bound. Only the few blocks whose minimum passes are looked into.
+3. The surviving rows (usually a few dozen) get their exact float64 Euclidean distance, computed like
+   ``face_recognition.face_distance`` does, are reduced to the best distance per student and sorted by
+   (distance, student id). A student whose rows were only partly kept can only look worse than it is, and such a
+   student was not in the top-k anyway, so the result is identical to brute force, distances included (bit for
+   bit: the tests and bench/matcher.py check it).
+
+Steps 1-2 are O(n) vectorised numpy with no per-student Python loop, and nothing sorts the whole index.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "DEFAULT_MARGIN",
+    "DEFAULT_TOLERANCE",
+    "DEFAULT_TOP_K",
+    "SCOPE_CACHE_SIZE",
+    "SIMILARITY_STEEPNESS",
+    "Candidate",
+    "FaceMatches",
+    "Matcher",
+    "similarity_percent",
+]
+
+#: Largest distance accepted as "same person". face_recognition suggests 0.6; 0.5 trades a few more "unknown"
+#: faces for fewer wrong names, which matters more when an index holds a whole school.
+DEFAULT_TOLERANCE = 0.5
+#: The best student must beat the second-best *other* student by this much, otherwise the face stays unknown.
+#: Same-person distances vary by ~0.05-0.1 between photos, so two students within 0.05 of a face cannot be told
+#: apart from that face (twins, look-alikes, a student enrolled twice).
+DEFAULT_MARGIN = 0.05
+DEFAULT_TOP_K = 3
+#: How many classroom sub-indexes are kept (and never more rows in total than the full index holds).
+SCOPE_CACHE_SIZE = 32
+#: Slope of the similarity curve, see :func:`similarity_percent`.
+SIMILARITY_STEEPNESS = 6.0
+
+_BLOCK = 32
+# Up to this many rows, blocks are single rows: finding the L-th smallest of a few thousand values is cheaper than
+# looking into blocks afterwards.
+_SMALL_INDEX_ROWS = 4096
+# Bound on |float32 approximation - exact| of ||e||^2 - 2 q.e, in units of (||q|| + max ||e||)^2: a float32 dot
+# product of D terms errs by at most ~D*u*sum|q_i e_i| (u = 2^-24, any summation order, FMA included); rounding q
+# and e to float32, the float32 norms and the final addition add ~5u. Doubled for safety; it costs nothing since it
+# only widens the candidate set by ~1e-4 in squared distance.
+_UNIT_ROUNDOFF = 2.0**-24
+_EPS_SAFETY = 2.0
+# Scratch per chunk of rows: 256k float32 = 1 MB (fits in L2 here), and queries handled per pass over the index.
+_SCRATCH_FLOATS = 256 * 1024
+_QUERY_CHUNK = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A student near a query face. ``similarity`` is a display percentage, see :func:`similarity_percent`."""
+
+    student_id: int
+    distance: float
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMatches:
+    """Result for one query face: the nearest students (best first) and the accepted match, if any."""
+
+    candidates: tuple[Candidate, ...]
+    match: Candidate | None
+
+
+def similarity_percent(distance: float, tolerance: float = DEFAULT_TOLERANCE) -> float:
+    """Map a distance to a 0-100 percentage: ``100 / (1 + exp(6 * (distance - tolerance) / tolerance))``.
+
+    Logistic, strictly decreasing, exactly 50 at the tolerance; with tolerance 0.5: 0.25 -> 95, 0.35 -> 86,
+    0.6 -> 23, 0.8 -> 3. Scaled by the tolerance so the curve follows a stricter or looser setting.
+    """
+    if tolerance <= 0:
+        raise ValueError("tolerance must be positive")
+    exponent = SIMILARITY_STEEPNESS * (distance - tolerance) / tolerance
+    if exponent > 700.0:  # math.exp overflows a float at ~709.8
+        return 0.0
+    return 100.0 / (1.0 + math.exp(exponent))
+
+
+class _Index:
+    """Rows grouped by student id (ascending); immutable once built."""
+
+    __slots__ = (
+        "approx",
+        "counts",
+        "dim",
+        "exact",
+        "max_norm",
+        "max_rows_per_student",
+        "row_students",
+        "sq_norms",
+        "starts",
+        "students",
+    )
+
+    def __init__(
+        self,
+        row_students: NDArray[np.int64],
+        approx: NDArray[np.float32],
+        exact: NDArray[np.float32] | NDArray[np.float64],
+        sq_norms: NDArray[np.float32],
+        max_norm: float,
+    ) -> None:
+        self.row_students = row_students
+        self.approx = approx  # float32, C-contiguous, for the big matrix product
+        self.exact = exact  # float32 (when the input was exactly float32) or float64: used for exact distances
+        self.sq_norms = sq_norms
+        self.max_norm = max_norm
+        self.dim = approx.shape[1]
+        n = row_students.shape[0]
+        if n:
+            boundaries = np.flatnonzero(row_students[1:] != row_students[:-1]) + 1
+            self.starts: NDArray[np.intp] = np.concatenate(([0], boundaries)).astype(np.intp)
+            self.counts: NDArray[np.intp] = np.diff(np.append(self.starts, n)).astype(np.intp)
+            self.students: NDArray[np.int64] = row_students[self.starts]
+            self.max_rows_per_student = int(self.counts.max())
+        else:
+            self.starts = np.empty(0, dtype=np.intp)
+            self.counts = np.empty(0, dtype=np.intp)
+            self.students = np.empty(0, dtype=np.int64)
+            self.max_rows_per_student = 0
+        for array in (self.row_students, self.approx, self.exact, self.sq_norms, self.starts, self.counts):
+            array.flags.writeable = False
+
+    @classmethod
+    def build(cls, student_ids: ArrayLike, encodings: ArrayLike) -> _Index:
+        ids = np.asarray(student_ids)
+        if ids.ndim != 1:
+            raise ValueError("student_ids must be one-dimensional")
+        if ids.size and not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(f"student_ids must be integers, got {ids.dtype}")
+        ids = ids.astype(np.int64, copy=False)
+        matrix = np.asarray(encodings)
+        if matrix.ndim != 2 or matrix.shape[1] == 0:
+            raise ValueError(f"encodings must have shape (n, dim), got {matrix.shape}")
+        if matrix.shape[0] != ids.shape[0]:
+            raise ValueError(f"{ids.shape[0]} student ids for {matrix.shape[0]} encodings")
+        if not np.issubdtype(matrix.dtype, np.floating):
+            matrix = matrix.astype(np.float64)
+        if not np.isfinite(matrix).all():
+            raise ValueError("encodings contain NaN or infinite values")
+        # Stable sort keeps each student's rows in input order; grouping makes per-student work contiguous.
+        order = np.argsort(ids, kind="stable")
+        row_students = np.ascontiguousarray(ids[order])
+        approx = np.ascontiguousarray(matrix[order], dtype=np.float32)
+        exact: NDArray[np.float32] | NDArray[np.float64]
+        if matrix.dtype == np.float32 or np.array_equal(approx, matrix[order]):
+            exact = approx  # float32 values are exact in float64: no second copy needed (half the memory)
+        else:
+            exact = np.ascontiguousarray(matrix[order], dtype=np.float64)
+        sq_norms64 = _squared_norms(exact)
+        max_norm = float(math.sqrt(sq_norms64.max())) if sq_norms64.size else 0.0
+        return cls(row_students, approx, exact, sq_norms64.astype(np.float32), max_norm)
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.row_students.shape[0])
+
+    def subset(self, wanted: NDArray[np.int64]) -> _Index:
+        """Sub-index with the rows of the students in ``wanted`` (sorted, unique; unknown ids are ignored)."""
+        positions = np.searchsorted(self.students, wanted)
+        positions = positions[positions < self.students.shape[0]]
+        positions = positions[np.isin(self.students[positions], wanted)]
+        rows = _concatenated_ranges(self.starts[positions], self.counts[positions])
+        approx = self.approx[rows]
+        exact = approx if self.exact is self.approx else self.exact[rows]
+        sq_norms = self.sq_norms[rows]
+        max_norm = float(math.sqrt(float(_squared_norms(exact).max()))) if rows.size else 0.0
+        return _Index(self.row_students[rows], approx, exact, sq_norms, max_norm)
+
+    def search(self, queries: NDArray[np.float64], k: int) -> list[tuple[NDArray[np.int64], NDArray[np.float64]]]:
+        """Exact top-``k`` (student ids, distances) per query row, sorted by (distance, id)."""
+        n = self.num_rows
+        num_queries = queries.shape[0]
+        k = min(k, int(self.students.shape[0]))
+        if n == 0 or k == 0:
+            empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+            return [empty] * num_queries
+        rows_needed = k * self.max_rows_per_student
+        # Small indexes use blocks of one row: the threshold is then simply the L-th smallest row.
+        block = 1 if n <= _SMALL_INDEX_ROWS else _BLOCK
+        if rows_needed * block * 4 >= n:
+            # Tiny index (or one student with very many rows): pruning would keep most rows anyway.
+            every_row = np.arange(n)
+            return [self._exact_top_k(every_row, query, k) for query in queries]
+        # -2 folded into the float32 query: scaling by a power of two is exact.
+        scaled_queries = (queries * -2.0).astype(np.float32)
+        query_norms = np.sqrt(np.einsum("ij,ij->i", queries, queries))
+        eps = _EPS_SAFETY * (self.dim + 5) * _UNIT_ROUNDOFF * (query_norms + self.max_norm) ** 2
+        results: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
+        for first in range(0, num_queries, _QUERY_CHUNK):
+            last = min(first + _QUERY_CHUNK, num_queries)
+            batch = scaled_queries[first:last]
+            layout = _BlockLayout(n, batch.shape[0], block)
+            minima = self._block_minima(batch, layout)
+            kth = np.partition(minima, rows_needed - 1, axis=0)[rows_needed - 1]
+            # Round the limit up to the next float32 so float32 comparisons never drop a needed row.
+            limits = np.nextafter((kth.astype(np.float64) + 2.0 * eps[first:last]).astype(np.float32), np.inf)
+            hit_queries, hit_blocks = np.nonzero((minima <= limits).T)  # grouped by query
+            bounds = np.searchsorted(hit_queries, np.arange(batch.shape[0] + 1))
+            for j in range(batch.shape[0]):
+                rows = layout.rows_of(hit_blocks[bounds[j] : bounds[j + 1]])
+                # Recomputed in float32 for these few rows; the same error bound holds, so the filter is safe.
+                approx = self.approx[rows] @ batch[j] + self.sq_norms[rows]
+                results.append(self._exact_top_k(rows[approx <= limits[j]], queries[first + j], k))
+        return results
+
+    def _block_minima(self, batch: NDArray[np.float32], layout: _BlockLayout) -> NDArray[np.float32]:
+        """Per block, the smallest ``||e||^2 - 2 q.e`` for each query of ``batch``: shape (blocks, queries)."""
+        width = batch.shape[0]
+        minima = np.empty((layout.num_blocks, width), dtype=np.float32)
+        # One small scratch buffer reused chunk after chunk: it stays in cache, and a fresh (n x q) matrix would
+        # cost a page fault every 4 kB (which showed up as 3-4x slower batches at 1M rows).
+        scratch = np.empty((layout.chunk_rows, width), dtype=np.float32)
+        for chunk in range(layout.num_chunks):
+            start = chunk * layout.chunk_rows
+            stop = min(start + layout.chunk_rows, layout.num_rows)
+            rows = stop - start
+            blocks = -(-rows // layout.block)
+            view = scratch[: blocks * layout.block]
+            np.matmul(self.approx[start:stop], batch.T, out=view[:rows])
+            view[:rows] += self.sq_norms[start:stop, np.newaxis]
+            view[rows:] = np.inf
+            # Block b of a chunk holds its rows b, b + blocks, b + 2 * blocks, ...: any partition of the rows works
+            # for the bound, and this one makes the minima a reduction over the leading axis (element-wise minimum
+            # of contiguous slices), several times faster than a minimum over each run of 32 rows.
+            first_block = chunk * layout.blocks_per_chunk
+            np.min(view.reshape(layout.block, blocks, width), axis=0, out=minima[first_block : first_block + blocks])
+        return minima
+
+    def _exact_top_k(
+        self, rows: NDArray[np.intp], query: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        row_students = self.row_students[rows]
+        # Same expression as face_recognition.face_distance (np.linalg.norm(encodings - query, axis=1)) on float64,
+        # so the distances are bit-for-bit the reference ones.
+        distances = np.linalg.norm(self.exact[rows] - query, axis=1)
+        group_starts = np.flatnonzero(np.concatenate(([True], row_students[1:] != row_students[:-1])))
+        best = np.minimum.reduceat(distances, group_starts)
+        students = row_students[group_starts]
+        order = np.lexsort((students, best))[:k]
+        return students[order], best[order]
+
+
+class _BlockLayout:
+    """How ``_Index._block_minima`` cuts ``num_rows`` rows into chunks and blocks (see there)."""
+
+    __slots__ = (
+        "block",
+        "blocks_per_chunk",
+        "chunk_rows",
+        "last_chunk_blocks",
+        "num_blocks",
+        "num_chunks",
+        "num_rows",
+    )
+
+    def __init__(self, num_rows: int, width: int, block: int) -> None:
+        self.num_rows = num_rows
+        self.block = block
+        # About 1 MB of float32 scratch per chunk, whatever the number of queries; a multiple of the block size.
+        self.chunk_rows = max(block, min(_SCRATCH_FLOATS // width, num_rows + block - 1) // block * block)
+        self.blocks_per_chunk = self.chunk_rows // block
+        self.num_chunks = -(-num_rows // self.chunk_rows)
+        last_rows = num_rows - (self.num_chunks - 1) * self.chunk_rows
+        self.last_chunk_blocks = -(-last_rows // block)
+        self.num_blocks = (self.num_chunks - 1) * self.blocks_per_chunk + self.last_chunk_blocks
+
+    def rows_of(self, blocks: NDArray[np.intp]) -> NDArray[np.intp]:
+        """The row numbers (ascending) of the given blocks."""
+        chunk, local = np.divmod(blocks, self.blocks_per_chunk)
+        is_last = chunk == self.num_chunks - 1
+        blocks_in_chunk = np.where(is_last, self.last_chunk_blocks, self.blocks_per_chunk)
+        rows_in_chunk = np.where(is_last, self.num_rows - (self.num_chunks - 1) * self.chunk_rows, self.chunk_rows)
+        offsets = np.arange(self.block)[np.newaxis, :] * blocks_in_chunk[:, np.newaxis] + local[:, np.newaxis]
+        valid = offsets < rows_in_chunk[:, np.newaxis]
+        rows = (chunk * self.chunk_rows)[:, np.newaxis] + offsets
+        return np.sort(rows[valid])
+
+
+class Matcher:
+    """Nearest-student search over face encodings (several per student), immutable once built.
+
+    ``version`` is an opaque label (e.g. the enrollment table's last change) that callers use to tell whether a
+    cached matcher is stale; the matcher itself does not interpret it. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        student_ids: Sequence[int] | NDArray[np.integer],
+        encodings: ArrayLike,
+        *,
+        tolerance: float = DEFAULT_TOLERANCE,
+        margin: float = DEFAULT_MARGIN,
+        version: int | str | None = None,
+    ) -> None:
+        _check_tolerance_margin(tolerance, margin)
+        self.tolerance = float(tolerance)
+        self.margin = float(margin)
+        self.version = version
+        self._index = _Index.build(student_ids, encodings)
+        self._scopes: OrderedDict[bytes, _Index] = OrderedDict()
+        self._scope_rows = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def empty(
+        cls,
+        *,
+        dim: int = 128,
+        tolerance: float = DEFAULT_TOLERANCE,
+        margin: float = DEFAULT_MARGIN,
+        version: int | str | None = None,
+    ) -> Matcher:
+        """A matcher with nobody enrolled: every face comes back unknown with no candidates."""
+        return cls(
+            np.empty(0, dtype=np.int64),
+            np.empty((0, dim), dtype=np.float32),
+            tolerance=tolerance,
+            margin=margin,
+            version=version,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Matcher(students={self.num_students}, encodings={self.num_encodings}, tolerance={self.tolerance}, "
+            f"margin={self.margin}, version={self.version!r})"
+        )
+
+    def __len__(self) -> int:
+        return self._index.num_rows
+
+    @property
+    def num_encodings(self) -> int:
+        return self._index.num_rows
+
+    @property
+    def num_students(self) -> int:
+        return int(self._index.students.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self._index.dim)
+
+    @property
+    def student_ids(self) -> NDArray[np.int64]:
+        """Enrolled student ids, ascending, read-only."""
+        return self._index.students
+
+    def match(
+        self,
+        queries: ArrayLike,
+        *,
+        top_k: int = DEFAULT_TOP_K,
+        scope: Collection[int] | None = None,
+        tolerance: float | None = None,
+        margin: float | None = None,
+    ) -> list[FaceMatches]:
+        """For each query encoding (rows of a (q, dim) array, or one (dim,) vector), the nearest students.
+
+        ``candidates`` holds the ``top_k`` nearest students whatever their distance (so callers can show near
+        misses); ``match`` is the first candidate only when its distance is <= ``tolerance`` and the next other
+        student is at least ``margin`` further away. ``scope`` limits the search to those student ids (e.g. a
+        classroom roster); sub-indexes are cached per scope.
+        """
+        tolerance = self.tolerance if tolerance is None else float(tolerance)
+        margin = self.margin if margin is None else float(margin)
+        _check_tolerance_margin(tolerance, margin)
+        if top_k < 1:
+            raise ValueError("top_k must be >= 1")
+        matrix = np.asarray(queries, dtype=np.float64)
+        if matrix.ndim == 1:
+            matrix = matrix[np.newaxis, :]
+        if matrix.ndim != 2 or matrix.shape[1] != self.dim:
+            raise ValueError(f"queries must have shape (q, {self.dim}), got {np.shape(queries)}")
+        if not np.isfinite(matrix).all():
+            raise ValueError("queries contain NaN or infinite values")
+        matrix = np.ascontiguousarray(matrix)
+        if matrix.shape[0] == 0:
+            return []
+        index = self._index if scope is None else self._scoped_index(scope)
+        # The margin rule needs the runner-up even when the caller only wants one candidate.
+        found = index.search(matrix, max(top_k, 2))
+        return [_face_matches(students, distances, top_k, tolerance, margin) for students, distances in found]
+
+    def _scoped_index(self, scope: Collection[int]) -> _Index:
+        wanted = np.unique(np.fromiter((int(student) for student in scope), dtype=np.int64, count=len(scope)))
+        key = wanted.tobytes()
+        with self._lock:
+            cached = self._scopes.get(key)
+            if cached is not None:
+                self._scopes.move_to_end(key)
+                return cached
+        # Built outside the lock: two threads may build the same sub-index once, which is harmless.
+        sub_index = self._index.subset(wanted)
+        with self._lock:
+            if key not in self._scopes:
+                self._scopes[key] = sub_index
+                self._scope_rows += sub_index.num_rows
+            # Bounded both in entries and in memory (never more cached rows than the full index has).
+            while self._scopes and (
+                len(self._scopes) > SCOPE_CACHE_SIZE or self._scope_rows > max(self._index.num_rows, 1)
+            ):
+                _, evicted = self._scopes.popitem(last=False)
+                self._scope_rows -= evicted.num_rows
+        return sub_index
+
+
+def _face_matches(
+    students: NDArray[np.int64], distances: NDArray[np.float64], top_k: int, tolerance: float, margin: float
+) -> FaceMatches:
+    candidates = tuple(
+        Candidate(student_id=int(student), distance=float(distance), similarity=similarity_percent(distance, tolerance))
+        for student, distance in zip(students.tolist(), distances.tolist(), strict=True)
+    )
+    match = None
+    if candidates and candidates[0].distance <= tolerance:
+        runner_up = candidates[1].distance if len(candidates) > 1 else math.inf
+        if runner_up - candidates[0].distance >= margin:
+            match = candidates[0]
+    return FaceMatches(candidates=candidates[:top_k], match=match)
+
+
+def _check_tolerance_margin(tolerance: float, margin: float) -> None:
+    if not tolerance > 0:
+        raise ValueError("tolerance must be positive")
+    if not margin >= 0:
+        raise ValueError("margin must be >= 0")
+
+
+def _squared_norms(matrix: NDArray[np.float32] | NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row squared norms in float64, in slices so a 1M-row float32 index never needs a float64 copy."""
+    out = np.empty(matrix.shape[0], dtype=np.float64)
+    step = 65536
+    for start in range(0, matrix.shape[0], step):
+        block = matrix[start : start + step].astype(np.float64)
+        out[start : start + step] = np.einsum("ij,ij->i", block, block)
+    return out
+
+
+def _concatenated_ranges(starts: NDArray[np.intp], counts: NDArray[np.intp]) -> NDArray[np.intp]:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without the Python loop."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.intp)
+    offsets = starts - (np.cumsum(counts) - counts)
+    return (np.repeat(offsets, counts) + np.arange(total)).astype(np.intp)
