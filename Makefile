@@ -42,7 +42,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 typecheck: $(VENV)/.dev
-	$(BIN)/mypy .
+	$(BIN)/mypy
 
 # Regenerates locale/pt_BR from the code and compiles it (needs GNU gettext); the .mo files are committed.
 messages: $(VENV)/.dev
@@ -51,3 +51,6 @@ messages: $(VENV)/.dev
 
 bench-matcher: $(VENV)/.dev
 	$(BIN)/python -m bench.matcher $(BENCH_ARGS)
+
+bench-enroll: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.enroll $(BENCH_ARGS)

@@ -210,9 +210,14 @@ class TeacherAdmin(admin.ModelAdmin):
 
     form = TeacherForm
     list_display = ["username", "first_name", "last_name", "email", "classroom_codes", "is_active"]
-    list_filter = ["is_active", "classrooms"]
+    # RelatedOnlyFieldListFilter: the plain filter on this reverse relation would apply Classroom.teachers'
+    # limit_choices_to (groups__name=...) to Classroom itself and crash the list.
+    list_filter = ["is_active", ("classrooms", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["username", "first_name", "last_name", "email"]
     fields = ["username", "first_name", "last_name", "email", "password", "classrooms", "is_active"]
+    # The form's `password` is a new raw password for save_teacher; without this the form copies it onto
+    # User.password, so saving a teacher with it left empty wiped the stored hash.
+    exclude = ["password"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Teacher]:
         return super().get_queryset(request).prefetch_related("classrooms")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "channels",
     "school",
     "recognition",
@@ -109,7 +110,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery (namespace CELERY_) ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = EMBEDDED  # no broker: run tasks in-process, at the call
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -162,19 +163,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "school.api.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chamada API",
     "DESCRIPTION": "School attendance by face recognition.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Recognition ------------------------------------------------------------------------------------------------
 MATCH_TOLERANCE = env_float("MATCH_TOLERANCE", 0.5, minimum=0.0, maximum=1.0)
-MATCH_MARGIN = env_float("MATCH_MARGIN", 0.04, minimum=0.0, maximum=1.0)
+MATCH_MARGIN = env_float("MATCH_MARGIN", 0.05, minimum=0.0, maximum=1.0)
 FACE_DETECTION_MODEL = env_choice("FACE_DETECTION_MODEL", "hog", ("hog", "cnn"))
+FACE_DETECTION_MAX_SIDE = env_int("FACE_DETECTION_MAX_SIDE", 1280, minimum=160)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
+ENROLL_MIN_FACE_PX = env_int("ENROLL_MIN_FACE_PX", 70, minimum=20)
+ENROLL_MIN_SHARPNESS = env_float("ENROLL_MIN_SHARPNESS", 35.0, minimum=0.0)
 
 LOGGING = {
     "version": 1,

@@ -32,6 +32,27 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _migrated_roles(request: pytest.FixtureRequest) -> None:
+    """Give committing tests the role groups that the data migrations create.
+
+    A committing (transactional) test empties every table afterwards, groups included. Django's
+    serialized_rollback would restore them, but it keeps the data on the connection object, which Playwright's
+    event loop swaps for a new one; re-applying the role definitions works whatever the connection.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or "live_server" in request.fixturenames):
+        return
+    from django.apps import apps
+
+    from recognition.roles import RECOGNITION_PERMISSIONS
+    from school.roles import SCHOOL_PERMISSIONS, grant
+
+    request.getfixturevalue("transactional_db")
+    grant(apps, "school", SCHOOL_PERMISSIONS)
+    grant(apps, "recognition", RECOGNITION_PERMISSIONS)
+
+
 @pytest.fixture
 def postgres(db: None) -> None:
     """The test runs on PostgreSQL (the database under CI); elsewhere it is skipped."""

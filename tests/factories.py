@@ -22,7 +22,7 @@ from school.models import (
 PASSWORD = "correct horse battery staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -53,7 +53,7 @@ class TeacherFactory(UserFactory):
             self.classrooms.set(extracted)
 
 
-class ClassroomFactory(factory.django.DjangoModelFactory):
+class ClassroomFactory(factory.django.DjangoModelFactory[Classroom]):
     class Meta:
         model = Classroom
         django_get_or_create = ("code",)
@@ -63,7 +63,7 @@ class ClassroomFactory(factory.django.DjangoModelFactory):
     school_year = factory.LazyFunction(lambda: timezone.localdate().year)
 
 
-class StudentFactory(factory.django.DjangoModelFactory):
+class StudentFactory(factory.django.DjangoModelFactory[Student]):
     class Meta:
         model = Student
 
@@ -75,7 +75,7 @@ class StudentFactory(factory.django.DjangoModelFactory):
         consenting = factory.Trait(biometric_consent=True, biometric_consent_at=factory.LazyFunction(timezone.now))
 
 
-class EnrollmentFactory(factory.django.DjangoModelFactory):
+class EnrollmentFactory(factory.django.DjangoModelFactory[Enrollment]):
     class Meta:
         model = Enrollment
 
@@ -84,7 +84,7 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     school_year = factory.LazyAttribute(lambda e: e.classroom.school_year)
 
 
-class LessonScheduleFactory(factory.django.DjangoModelFactory):
+class LessonScheduleFactory(factory.django.DjangoModelFactory[LessonSchedule]):
     class Meta:
         model = LessonSchedule
 
@@ -95,7 +95,7 @@ class LessonScheduleFactory(factory.django.DjangoModelFactory):
     subject = "Matemática"
 
 
-class LessonFactory(factory.django.DjangoModelFactory):
+class LessonFactory(factory.django.DjangoModelFactory[Lesson]):
     class Meta:
         model = Lesson
 

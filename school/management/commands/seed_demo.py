@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from recognition.services.demo import enroll_demo_faces
 from school.services.demo import DEMO_ADMIN, DEMO_TEACHER, seed_demo_school
 
 
@@ -19,7 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, password: str | None = None, **options: Any) -> None:
         password = password or _stored_password()
         school = seed_demo_school(password=password, today=dt.date.today())
-        self.stdout.write(f"Demo school ready: classroom {school.classroom.code} with {school.students} students.")
+        enrolled = enroll_demo_faces()
+        self.stdout.write(
+            f"Demo school ready: classroom {school.classroom.code} with {school.students} students, "
+            f"{enrolled} with an enrolled face."
+        )
         self.stdout.write(f"  admin login:   {DEMO_ADMIN} / {password}")
         self.stdout.write(f"  teacher login: {DEMO_TEACHER} / {password}")
 

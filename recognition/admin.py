@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from recognition.models import FacePhoto
+from recognition.services.bulk import BadArchive, bulk_enroll
+from recognition.services.enrollment import EnrollmentRefused, add_face_photo, check_face_upload
+from school.admin import StudentAdmin
+from school.models import Student
+
+
+def face_preview(photo: FacePhoto, width: int = 120) -> SafeString:
+    """A thumbnail with the detected face box drawn over it (CSS, so the stored image stays untouched)."""
+    if not photo.pk:
+        return mark_safe("")  # nothing to show yet
+    url = reverse("recognition:face-photo-image", args=[photo.pk])
+    box = ""
+    if photo.box_top is not None and photo.width and photo.height:
+        box = format_html(
+            '<span class="face-box" style="position:absolute;border:2px solid #2ecc40;'
+            'left:{}%;top:{}%;width:{}%;height:{}%"></span>',
+            round(100 * (photo.box_left or 0) / photo.width, 2),
+            round(100 * photo.box_top / photo.height, 2),
+            round(100 * ((photo.box_right or 0) - (photo.box_left or 0)) / photo.width, 2),
+            round(100 * ((photo.box_bottom or 0) - photo.box_top) / photo.height, 2),
+        )
+    return format_html(
+        '<a href="{}" class="face-preview" style="position:relative;display:inline-block;width:{}px">'
+        '<img src="{}" alt="" style="width:{}px;display:block">{}</a>',
+        url,
+        width,
+        url,
+        width,
+        box,
+    )
+
+
+class FacePhotoInline(admin.TabularInline):
+    model = FacePhoto
+    extra = 0
+    can_delete = True
+    show_change_link = True
+    fields = ["preview", "status", "rejection_code", "face_size_px", "sharpness", "created_at"]
+    readonly_fields = ["preview", "status", "rejection_code", "face_size_px", "sharpness", "created_at"]
+    verbose_name_plural = _("Face photos")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # photos are added through the upload pages, which check and encode them
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo: FacePhoto) -> SafeString:
+        return face_preview(photo)
+
+
+class UsableFaceFilter(admin.SimpleListFilter):
+    title = _("usable face")
+    parameter_name = "usable_face"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("With a usable face")), ("no", _("Without a usable face"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        ready = FacePhoto.objects.filter(student=OuterRef("pk"), status=FacePhoto.Status.READY)
+        if self.value() == "yes":
+            return queryset.filter(Exists(ready))
+        if self.value() == "no":
+            return queryset.filter(~Exists(ready))
+        return queryset
+
+
+admin.site.unregister(Student)
+
+
+@admin.register(Student)
+class StudentWithFacesAdmin(StudentAdmin):
+    """The roster's student admin, plus the face photos this app keeps for each student."""
+
+    inlines = [*StudentAdmin.inlines, FacePhotoInline]
+    list_filter = [*StudentAdmin.list_filter, UsableFaceFilter]
+    readonly_fields = [*StudentAdmin.readonly_fields, "upload_faces_link"]
+    fields = [*StudentAdmin.fields, "upload_faces_link"]
+
+    @admin.display(description=_("face photos"))
+    def upload_faces_link(self, student: Student) -> SafeString:
+        if not student.pk:
+            return mark_safe("")  # nothing to show yet
+        url = reverse("admin:recognition_facephoto_add") + f"?student={student.pk}"
+        return format_html('<a class="addlink" href="{}">{}</a>', url, _("Upload a face photo"))
+
+
+class FacePhotoAddForm(forms.ModelForm):
+    image = forms.FileField(label=_("image"))
+
+    class Meta:
+        model = FacePhoto
+        fields = ["student"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        student, upload = cleaned.get("student"), cleaned.get("image")
+        if student is not None and upload is not None:
+            try:
+                check_face_upload(student, upload.read())
+            except EnrollmentRefused as refusal:
+                raise forms.ValidationError(
+                    "%(reason)s: %(detail)s",
+                    code=refusal.code,
+                    params={"reason": refusal.code.label, "detail": refusal.detail},
+                ) from None
+            finally:
+                upload.seek(0)
+        return cleaned
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class BulkUploadForm(forms.Form):
+    files = MultipleFileField(  # type: ignore[assignment]
+        label=_("photos or zip archives"),
+        help_text=_("Name each file after the student's registration number, e.g. 2024001.jpg, 2024001-2.jpg."),
+    )
+
+
+@admin.register(FacePhoto)
+class FacePhotoAdmin(admin.ModelAdmin):
+    list_display = ["thumbnail", "student", "status", "rejection_code", "face_size_px", "sharpness", "created_at"]
+    list_filter = ["status", "rejection_code"]
+    search_fields = ["student__full_name", "student__registration"]
+    list_select_related = ["student"]
+    autocomplete_fields = ["student"]
+    readonly_fields = [
+        "preview",
+        "student",
+        "status",
+        "rejection_code",
+        "rejection_detail",
+        "width",
+        "height",
+        "face_size_px",
+        "sharpness",
+        "created_by",
+        "created_at",
+        "processed_at",
+    ]
+    change_list_template = "admin/recognition/facephoto/change_list.html"
+
+    @admin.display(description=_("photo"))
+    def thumbnail(self, photo: FacePhoto) -> SafeString:
+        return face_preview(photo, width=64)
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo: FacePhoto) -> SafeString:
+        return face_preview(photo, width=320)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = FacePhotoAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["student", "image"] if obj is None else list(self.readonly_fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else list(self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: FacePhoto, form: forms.ModelForm, change: bool) -> None:
+        upload = form.cleaned_data["image"]
+        try:
+            result = add_face_photo(form.cleaned_data["student"], upload.read(), upload.name, created_by=request.user)
+        except EnrollmentRefused as refusal:  # consent withdrawn between the form check and now
+            raise PermissionDenied(refusal.detail) from None
+        obj.pk = result.photo.pk
+        obj.refresh_from_db()
+        if obj.status == FacePhoto.Status.REJECTED:
+            self.message_user(
+                request,
+                _("Photo rejected: %(reason)s (%(detail)s)")
+                % {"reason": obj.get_rejection_code_display(), "detail": obj.rejection_detail},
+                messages.WARNING,
+            )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("bulk-upload/", self.admin_site.admin_view(self.bulk_upload_view), name="recognition_facephoto_bulk"),
+            *super().get_urls(),
+        ]
+
+    def bulk_upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BulkUploadForm(request.POST or None, request.FILES or None)
+        results = None
+        if request.method == "POST" and form.is_valid():
+            files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+            try:
+                results = bulk_enroll(files, created_by=request.user)
+            except BadArchive as error:
+                self.message_user(
+                    request, _("The archive cannot be read: %(error)s") % {"error": error}, messages.ERROR
+                )
+            else:
+                ready = sum(result.status == FacePhoto.Status.READY for result in results)
+                self.message_user(
+                    request,
+                    _("%(ready)d of %(total)d photos are ready.") % {"ready": ready, "total": len(results)},
+                    messages.SUCCESS if ready == len(results) else messages.WARNING,
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Upload face photos"),
+            "form": form,
+            "results": results,
+        }
+        return TemplateResponse(request, "admin/recognition/facephoto/bulk_upload.html", context)

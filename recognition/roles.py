@@ -1,0 +1,9 @@
+"""What each group may do with this app's data (applied by a data migration; see school/roles.py)."""
+
+from school.models import SECRETARIES_GROUP, TEACHERS_GROUP
+from school.roles import VIEW, codenames
+
+RECOGNITION_PERMISSIONS: dict[str, list[str]] = {
+    SECRETARIES_GROUP: [*codenames("facephoto"), "recognize"],
+    TEACHERS_GROUP: codenames("facephoto", VIEW),
+}
