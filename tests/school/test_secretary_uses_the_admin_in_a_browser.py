@@ -6,10 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, ClassroomFactory, EnrollmentFactory, SecretaryFactory
+from tests.markers import committing_db
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@committing_db
 def test_a_secretary_logs_in_and_finds_a_student_of_the_classroom(live_server: Any, page: Any) -> None:
     secretary = SecretaryFactory(username="secretaria")
     enrollment = EnrollmentFactory(classroom=ClassroomFactory(code="3AT.I"), student__full_name="Lin-Manuel Miranda")

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from school.models import SECRETARIES_GROUP, TEACHERS_GROUP
+
+pytestmark = pytest.mark.django_db
+
+SCHOOL_MODELS = ["classroom", "student", "enrollment", "lessonschedule", "lesson"]
+
+
+def school_permissions(group_name: str) -> set[str]:
+    group = Group.objects.get(name=group_name)
+    return set(group.permissions.filter(content_type__app_label="school").values_list("codename", flat=True))
+
+
+def test_secretaries_manage_every_school_model_and_teachers() -> None:
+    expected = {
+        f"{action}_{model}" for model in [*SCHOOL_MODELS, "teacher"] for action in ("add", "change", "delete", "view")
+    }
+
+    assert school_permissions(SECRETARIES_GROUP) == expected
+
+
+def test_teachers_only_view_the_school_roster() -> None:
+    assert school_permissions(TEACHERS_GROUP) == {f"view_{model}" for model in SCHOOL_MODELS}
+
+
+def test_neither_group_has_rights_over_users_or_groups() -> None:
+    for name in (SECRETARIES_GROUP, TEACHERS_GROUP):
+        assert not Group.objects.get(name=name).permissions.filter(content_type__app_label="auth").exists()
