@@ -27,7 +27,18 @@ from .matcher import (
     Matcher,
     similarity_percent,
 )
+from .pipeline import (
+    FramePipeline,
+    FrameReport,
+    FrameSampler,
+    Identification,
+    PipelineConfig,
+    PipelineStats,
+    TrackedFace,
+)
 from .quality import sharpness
+from .tracking import FaceTracker, Recognition, Track
+from .video import StreamError, is_live, open_frames
 
 __all__ = [
     "DEFAULT_DETECTION_MAX_SIDE",
@@ -46,12 +57,25 @@ __all__ = [
     "FaceBox",
     "FaceDetector",
     "FaceMatches",
+    "FaceTracker",
+    "FramePipeline",
+    "FrameReport",
+    "FrameSampler",
+    "Identification",
     "ImageRejected",
     "Matcher",
+    "PipelineConfig",
+    "PipelineStats",
+    "Recognition",
     "RejectionCode",
+    "StreamError",
+    "Track",
+    "TrackedFace",
     "analyse_enrollment_photo",
     "downscale",
+    "is_live",
     "load_image",
+    "open_frames",
     "sharpness",
     "similarity_percent",
 ]

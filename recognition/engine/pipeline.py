@@ -1,0 +1,374 @@
+"""The per-frame pipeline of a camera: sample, skip still frames, detect, track, encode now and then, decide.
+
+Costs here (one CPU core): HOG detection on a 640x360 frame ~70 ms with one upsample (~17 ms without), one 128-d
+encoding ~75 ms, matching well under 1 ms. So the pipeline
+
+1. analyses ``sample_fps`` frames per second, scheduled on the frames' own timestamps (a file gives the same result
+   however fast the machine is);
+2. skips a frame that barely differs from the last analysed one (mean absolute grey difference on a 64 px copy
+   below ``motion_threshold``), but only while no live track is undecided, so someone standing still still gets
+   the recognitions needed to be identified; and at least one frame every ``5 * recheck_s`` is analysed anyway;
+3. detects on a copy at most ``detect_max_side`` px wide and maps the boxes back to the frame;
+4. follows faces with a :class:`FaceTracker` and encodes a track's face (on the full-resolution frame) only when the
+   track is new or its last encoding is ``recheck_s`` old (``5 * recheck_s`` once its identity is decided);
+5. decides a track's identity over all its recognitions: each student's area-weighted mean distance (a recognition
+   that did not list the student counts 1.0 for it); decided after ``min_faces`` recognitions when the best mean is
+   <= ``tolerance`` and the runner-up's is at least ``margin`` further. An ambiguous track stays unknown.
+
+Once decided, an identity is kept (attendance is never taken back) and reported once, in ``identifications``. Later
+recognitions may favour another student; the track switches to that student, and reports it, only when the rule
+decides for them over at least ``2 * min_faces`` recognitions: a couple of poor frames must not rename a face that
+was already recognised, but a track that really was mis-assigned (e.g. two people crossing) can still be corrected.
+
+Not thread-safe: one pipeline per video stream. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from .detection import FaceBox, FaceDetector
+from .images import RGBImage, downscale
+from .matcher import DEFAULT_MARGIN, DEFAULT_TOLERANCE, DEFAULT_TOP_K, Matcher
+from .tracking import ABSENT_DISTANCE, FaceTracker, Recognition, Track
+
+__all__ = [
+    "CROP_MAX_SIDE",
+    "FramePipeline",
+    "FrameReport",
+    "FrameSampler",
+    "Identification",
+    "PipelineConfig",
+    "PipelineStats",
+    "SkipReason",
+    "TrackedFace",
+    "decide_identity",
+    "face_crop_jpeg",
+]
+
+#: Evidence crops are at most this big: enough to recognise someone on a screen, a few kB as JPEG.
+CROP_MAX_SIDE = 160
+#: Margin added around the face box on each side of the crop, as a fraction of the box size (hair, chin, ears).
+CROP_MARGIN = 0.3
+CROP_JPEG_QUALITY = 85
+#: The motion check compares copies this big (longest side): averaging ~10x10 pixels into one removes sensor and
+#: JPEG noise (~0.1-0.3 grey levels left on a still scene) while a person moving still changes many of its pixels.
+MOTION_MAX_SIDE = 64
+#: Decided tracks are re-encoded this many times less often than undecided ones, and a still scene is analysed at
+#: least this often (in units of ``recheck_s``).
+DECIDED_RECHECK_FACTOR = 5.0
+# Timestamps are floats computed by different means (media time, index / fps): allow for their rounding.
+_TIME_EPS = 1e-6
+
+SkipReason = Literal["not_due", "still"]
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of a :class:`FramePipeline` (see the module docstring for how each one is used)."""
+
+    sample_fps: float = 2.0  # frames analysed per second of stream time; math.inf analyses every frame
+    detect_max_side: int = 640
+    # Mean absolute grey-level difference (0-255) on the MOTION_MAX_SIDE copy below which a frame is "still": a
+    # still scene measures ~0.1-0.5 (noise, compression), a person walking into view several units.
+    motion_threshold: float = 2.0
+    min_faces: int = 2
+    recheck_s: float = 1.0
+    tolerance: float = DEFAULT_TOLERANCE
+    margin: float = DEFAULT_MARGIN
+    max_faces: int = 20
+    top_k: int = DEFAULT_TOP_K
+
+    def __post_init__(self) -> None:
+        if not self.sample_fps > 0:
+            raise ValueError("sample_fps must be positive")
+        if self.detect_max_side <= 0:
+            raise ValueError("detect_max_side must be positive")
+        if self.motion_threshold < 0:
+            raise ValueError("motion_threshold must be >= 0 (0 never skips a frame as still)")
+        if self.min_faces < 1:
+            raise ValueError("min_faces must be >= 1")
+        if self.recheck_s < 0:
+            raise ValueError("recheck_s must be >= 0")
+        if not self.tolerance > 0:
+            raise ValueError("tolerance must be positive")
+        if self.margin < 0:
+            raise ValueError("margin must be >= 0")
+        if self.max_faces < 1:
+            raise ValueError("max_faces must be >= 1")
+        if self.top_k < 1:
+            raise ValueError("top_k must be >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedFace:
+    """A face in an analysed frame: its track, box, and decided identity (None while unknown)."""
+
+    track_id: int
+    box: FaceBox
+    student_id: int | None
+    distance: float | None  # the student's area-weighted mean distance over the track
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """A track whose identity was decided in this frame, with a small JPEG of the face as evidence."""
+
+    track_id: int
+    student_id: int
+    distance: float
+    box: FaceBox
+    timestamp: float
+    crop_jpeg: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FrameReport:
+    """What one ``process`` call did. Skipped frames (``analysed`` False) carry no faces."""
+
+    timestamp: float
+    analysed: bool
+    faces: list[TrackedFace] = field(default_factory=list)
+    known: int = 0
+    unknown: int = 0
+    identifications: list[Identification] = field(default_factory=list)
+    ended: list[int] = field(default_factory=list)  # ids of the tracks dropped in this frame (face gone)
+    skipped: SkipReason | None = None
+
+
+@dataclass
+class PipelineStats:
+    """Counters since the pipeline was built (for monitoring and benchmarks)."""
+
+    frames: int = 0  # process() calls
+    analysed: int = 0
+    skipped_still: int = 0
+    faces_detected: int = 0
+    faces_encoded: int = 0
+    identifications: int = 0
+
+
+class FrameSampler:
+    """Picks frames at ``fps`` per second of *stream* time, by the frames' timestamps (not the wall clock).
+
+    Steps from each due time rather than from the frame's own time, so the rate is exact whatever the camera's
+    frame rate; after a gap longer than a period (or when the clock goes back: a file started over, a camera
+    restarted) it restarts from the current frame instead of bursting to catch up.
+    """
+
+    def __init__(self, fps: float) -> None:
+        if not fps > 0:
+            raise ValueError("fps must be positive")
+        self.period = 1.0 / fps  # 0.0 for math.inf: every frame
+        self._next_due: float | None = None
+        self._last: float | None = None
+
+    def wants(self, timestamp: float) -> bool:
+        """Whether a frame at ``timestamp`` would be taken (no state change)."""
+        if self._next_due is None or self._last is None or timestamp < self._last:
+            return True
+        return timestamp >= self._next_due - _TIME_EPS
+
+    def offer(self, timestamp: float) -> bool:
+        """Record a frame at ``timestamp``; True when it is due, and then it counts as taken."""
+        due = self.wants(timestamp)
+        if due:
+            went_back = self._last is not None and timestamp < self._last
+            if self._next_due is None or went_back or timestamp - self._next_due >= self.period:
+                self._next_due = timestamp + self.period
+            else:
+                self._next_due += self.period
+        self._last = timestamp
+        return due
+
+
+class FramePipeline:
+    """Turns a stream of (frame, timestamp) into tracked faces and identity decisions; see the module docstring.
+
+    ``matcher`` and ``scope`` are called on every analysed frame that needs matching, so the caller can swap the
+    index (new enrollments) or the roster (the class in the room changed) without rebuilding the pipeline.
+    """
+
+    def __init__(
+        self,
+        detector: FaceDetector,
+        matcher: Callable[[], Matcher],
+        config: PipelineConfig,
+        scope: Callable[[], Collection[int] | None] = lambda: None,
+    ) -> None:
+        self.detector = detector
+        self.matcher = matcher
+        self.config = config
+        self.scope = scope
+        self.tracker = FaceTracker()
+        self.stats = PipelineStats()
+        self.sampler = FrameSampler(config.sample_fps)
+        self._reference: np.ndarray | None = None  # small grey copy of the last analysed frame
+        self._last_analysed: float | None = None
+
+    def wants(self, timestamp: float) -> bool:
+        """Whether a frame at ``timestamp`` is due for analysis (ask before decoding or converting a frame)."""
+        return self.sampler.wants(timestamp)
+
+    def process(self, frame: RGBImage, timestamp: float) -> FrameReport:
+        """Analyse ``frame`` (RGB uint8, H x W x 3) if it is due and not still; see :class:`FrameReport`."""
+        self.stats.frames += 1
+        if not self.sampler.offer(timestamp):
+            return FrameReport(timestamp=timestamp, analysed=False, skipped="not_due")
+        restarted: list[int] = []
+        if self._last_analysed is not None and timestamp < self._last_analysed:
+            # The clock went back (a file started over, a camera restarted): a new stream, whose tracks and
+            # reference picture must not be compared with the old one's.
+            restarted = [track.id for track in self.tracker.finish()]
+            self._reference = None
+            self._last_analysed = None
+        small_grey = _motion_copy(frame)
+        if self._is_still(small_grey, timestamp):
+            # Unchanged picture: the tracked faces are still there, so they must not age out meanwhile.
+            self.tracker.touch(timestamp)
+            self.stats.skipped_still += 1
+            return FrameReport(timestamp=timestamp, analysed=False, skipped="still")
+        self._reference = small_grey
+        self._last_analysed = timestamp
+        self.stats.analysed += 1
+        report = self._analyse(frame, timestamp)
+        if restarted:
+            report.ended[:0] = restarted
+        return report
+
+    def finish(self) -> list[Track]:
+        """End of the stream: drop and return every live track."""
+        return self.tracker.finish()
+
+    def _is_still(self, small_grey: np.ndarray, timestamp: float) -> bool:
+        reference = self._reference
+        if reference is None or self._last_analysed is None or reference.shape != small_grey.shape:
+            return False
+        if any(track.student_id is None for track in self.tracker.tracks):
+            return False  # an undecided face needs its recognitions even if nobody moves
+        if timestamp - self._last_analysed >= self.config.recheck_s * DECIDED_RECHECK_FACTOR - _TIME_EPS:
+            return False  # still for long: look anyway (slow changes, decided tracks' rechecks)
+        difference = float(cv2.absdiff(small_grey, reference).mean())
+        return difference < self.config.motion_threshold
+
+    def _analyse(self, frame: RGBImage, timestamp: float) -> FrameReport:
+        config = self.config
+        boxes = self._detect(frame)
+        self.stats.faces_detected += len(boxes)
+        tracks = self.tracker.update(boxes, timestamp)
+        ended = [track.id for track in self.tracker.dropped]
+        identifications = []
+        due = [track for track in tracks if self._needs_encoding(track, timestamp)]
+        if due:
+            encodings = self.detector.encode(frame, [track.box for track in due])
+            self.stats.faces_encoded += len(due)
+            matches = self.matcher().match(
+                encodings, top_k=config.top_k, scope=self.scope(), tolerance=config.tolerance, margin=config.margin
+            )
+            for track, found in zip(due, matches, strict=True):
+                track.add_recognition(Recognition(timestamp, float(track.box.area), found.candidates))
+                reported = self._update_identity(track)
+                if reported is not None:
+                    identifications.append(
+                        Identification(
+                            track_id=track.id,
+                            student_id=reported,
+                            distance=track.mean_distance(reported),
+                            box=track.box,
+                            timestamp=timestamp,
+                            crop_jpeg=face_crop_jpeg(frame, track.box),
+                        )
+                    )
+        self.stats.identifications += len(identifications)
+        faces = [TrackedFace(track.id, track.box, track.student_id, track.distance) for track in tracks]
+        known = sum(1 for face in faces if face.student_id is not None)
+        return FrameReport(
+            timestamp=timestamp,
+            analysed=True,
+            faces=faces,
+            known=known,
+            unknown=len(faces) - known,
+            identifications=identifications,
+            ended=ended,
+        )
+
+    def _detect(self, frame: RGBImage) -> list[FaceBox]:
+        height, width = frame.shape[:2]
+        small, scale = downscale(frame, self.config.detect_max_side)
+        boxes = self.detector.detect(small)[: self.config.max_faces]  # largest first
+        if scale == 1.0:
+            return boxes
+        mapped = [box.scaled(1.0 / scale).clipped(height, width) for box in boxes]
+        return [box for box in mapped if box.area > 0]
+
+    def _needs_encoding(self, track: Track, timestamp: float) -> bool:
+        if track.last_encoded is None:
+            return True
+        interval = self.config.recheck_s
+        if track.student_id is not None:
+            interval *= DECIDED_RECHECK_FACTOR
+        return timestamp - track.last_encoded >= interval - _TIME_EPS
+
+    def _update_identity(self, track: Track) -> int | None:
+        """Re-decide after a new recognition; returns the student newly reported for this track, if any."""
+        decided = decide_identity(track, self.config)
+        reported = None
+        if decided is not None:
+            student, _ = decided
+            if track.student_id is None or (
+                student != track.student_id and len(track.recognitions) >= 2 * self.config.min_faces
+            ):
+                track.student_id = student
+                if student not in track.identified:
+                    track.identified.append(student)
+                    reported = student
+        if track.student_id is not None:
+            track.distance = track.mean_distance(track.student_id)
+        return reported
+
+
+def decide_identity(track: Track, config: PipelineConfig) -> tuple[int, float] | None:
+    """(student id, weighted mean distance) when the track's recognitions decide an identity, else None."""
+    if len(track.recognitions) < config.min_faces:
+        return None
+    ranking = track.ranking()
+    if not ranking:
+        return None
+    best_student, best = ranking[0]
+    # A student no recognition listed has mean distance 1.0, so that is the runner-up when only one was listed.
+    runner_up = ranking[1][1] if len(ranking) > 1 else ABSENT_DISTANCE
+    if best <= config.tolerance and runner_up - best >= config.margin:
+        return best_student, best
+    return None
+
+
+def face_crop_jpeg(
+    frame: RGBImage, box: FaceBox, *, margin: float = CROP_MARGIN, max_side: int = CROP_MAX_SIDE
+) -> bytes:
+    """A JPEG of the face in ``box`` with ``margin`` around it, at most ``max_side`` px on its longest side."""
+    height, width = frame.shape[:2]
+    pad_x = math.ceil(box.width * margin)
+    pad_y = math.ceil(box.height * margin)
+    padded = FaceBox(box.top - pad_y, box.right + pad_x, box.bottom + pad_y, box.left - pad_x).clipped(height, width)
+    crop = frame[padded.top : padded.bottom, padded.left : padded.right]
+    if crop.size == 0:
+        crop = frame
+    crop, _ = downscale(np.ascontiguousarray(crop), max_side)
+    ok, buffer = cv2.imencode(
+        ".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY]
+    )
+    if not ok:
+        raise ValueError("the face crop could not be encoded as JPEG")
+    return buffer.tobytes()
+
+
+def _motion_copy(frame: RGBImage) -> np.ndarray:
+    small, _ = downscale(frame, MOTION_MAX_SIDE)
+    grey: np.ndarray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    return grey
