@@ -1,1 +1,163 @@
-"""Models of the attendance app (filled in by its issue)."""
+"""Attendance: every recognition event, and one presence per student per lesson."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cameras.models import Camera
+from school.models import Classroom, Lesson, Student
+
+
+class Device(models.Model):
+    """An external recognizer that posts sightings to the API with its own key."""
+
+    KEY_PREFIX_LENGTH = 8
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    classroom = models.ForeignKey(
+        Classroom,
+        verbose_name=_("only for classroom"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="devices",
+        help_text=_("Leave empty to let the device report for any classroom."),
+    )
+    key_prefix = models.CharField(_("key prefix"), max_length=KEY_PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)  # SHA-256: the key itself is never stored
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recognition device")
+        verbose_name_plural = _("recognition devices")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def issue_key(self) -> str:
+        """A new random key for this device (shown once); only its prefix and hash are kept."""
+        key = secrets.token_urlsafe(32)
+        self.key_prefix = key[: self.KEY_PREFIX_LENGTH]
+        self.key_hash = hash_key(key)
+        return key
+
+
+def hash_key(key: str) -> str:
+    # Keys are 256-bit random values, so a fast hash is enough (no dictionary to guard against).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def evidence_path(log: AttendanceLog, filename: str) -> str:
+    return f"evidence/{log.seen_at:%Y/%m/%d}/{uuid.uuid4().hex}.jpg"
+
+
+class AttendanceLog(models.Model):
+    """One recognition event (camera or API), kept as evidence whether or not it marked anyone."""
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="attendance_logs"
+    )
+    classroom = models.ForeignKey(
+        Classroom, verbose_name=_("classroom"), on_delete=models.CASCADE, related_name="attendance_logs"
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
+    camera = models.ForeignKey(
+        Camera, verbose_name=_("camera"), null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
+    device = models.ForeignKey(
+        Device, verbose_name=_("device"), null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
+    distance = models.FloatField(_("distance"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("seen at"))
+    crop = models.FileField(_("face crop"), upload_to=evidence_path, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recognition log")
+        verbose_name_plural = _("recognition logs")
+        ordering = ["-seen_at"]
+        indexes = [
+            models.Index(fields=["student", "camera", "seen_at"]),
+            models.Index(fields=["student", "device", "seen_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PresenceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    ABSENT = "absent", _("Absent")
+
+
+class PresenceSource(models.TextChoices):
+    CAMERA = "camera", _("Camera")
+    API = "api", _("API")
+    MANUAL = "manual", _("Manual")
+
+
+class Presence(models.Model):
+    """Whether a student attended a lesson. One row per (lesson, student), whoever writes it first."""
+
+    lesson = models.ForeignKey(Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="presences")
+    student = models.ForeignKey(Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="presences")
+    status = models.CharField(_("status"), max_length=8, choices=PresenceStatus.choices)
+    source = models.CharField(_("source"), max_length=8, choices=PresenceSource.choices)
+    first_seen = models.DateTimeField(_("first seen"), null=True, blank=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    evidence = models.ForeignKey(
+        AttendanceLog, verbose_name=_("evidence"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
+        ordering = ["lesson", "student__full_name"]
+        constraints = [
+            # Two cameras seeing the same student at the same instant still make one row.
+            models.UniqueConstraint(fields=["lesson", "student"], name="presence_unique_lesson_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.get_status_display()} @ {self.lesson}"
+
+
+class PresenceChange(models.Model):
+    """A teacher's manual change to a presence: who, when, from what to what."""
+
+    presence = models.ForeignKey(Presence, verbose_name=_("presence"), on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    from_status = models.CharField(_("from"), max_length=8, choices=PresenceStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=8, choices=PresenceStatus.choices)
+
+    class Meta:
+        verbose_name = _("presence change")
+        verbose_name_plural = _("presence changes")
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status} ({self.changed_at:%Y-%m-%d %H:%M})"

@@ -1,1 +1,71 @@
-"""Models of the cameras app (filled in by its issue)."""
+"""Cameras: where a classroom's video comes from, and how its processor is doing."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from school.models import Classroom
+
+
+# Callables, so that the defaults follow the settings instead of being frozen into a migration.
+def default_sample_fps() -> float:
+    return float(settings.FRAME_SAMPLER_FPS)
+
+
+def default_dedup_seconds() -> int:
+    return int(settings.DEDUP_MIN_SECONDS)
+
+
+class Camera(models.Model):
+    class State(models.TextChoices):
+        IDLE = "idle", _("Idle")
+        CONNECTING = "connecting", _("Connecting")
+        RUNNING = "running", _("Running")
+        RECONNECTING = "reconnecting", _("Reconnecting")
+        ERROR = "error", _("Error")
+        DISABLED = "disabled", _("Disabled")
+
+    name = models.CharField(_("name"), max_length=80)
+    classroom = models.ForeignKey(
+        Classroom, verbose_name=_("classroom"), on_delete=models.CASCADE, related_name="cameras"
+    )
+    stream_url = models.CharField(
+        _("stream URL"),
+        max_length=500,
+        help_text=_("ESP32-CAM: http://<ip>/stream; RTSP: rtsp://...; or the path of a video file on the server."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    sample_fps = models.FloatField(
+        _("frames analysed per second"),
+        default=default_sample_fps,
+        validators=[MinValueValidator(0.1), MaxValueValidator(30)],
+    )
+    tolerance = models.FloatField(
+        _("tolerance override"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(1.0)],
+        help_text=_("Leave empty to use the school's default."),
+    )
+    dedup_seconds = models.PositiveIntegerField(
+        _("repeat sightings after (seconds)"),
+        default=default_dedup_seconds,
+        help_text=_("Sightings of the same student by this camera inside this window are logged once."),
+    )
+    # Live status, written by the processor.
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.IDLE)
+    last_frame_at = models.DateTimeField(_("last frame at"), null=True, blank=True)
+    measured_fps = models.FloatField(_("measured fps"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("camera")
+        verbose_name_plural = _("cameras")
+        ordering = ["classroom__code", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.classroom})"

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from attendance.routing import websocket_urlpatterns as attendance_routes
+
+websocket_urlpatterns: list[Any] = [*attendance_routes]

@@ -120,6 +120,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = env_str("TIME_ZONE", "America/Sao_Paulo")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Camera processors (cameras app). Each one is a long-running task: a queue of their own keeps them from starving
+# the short tasks (face encoding). Run `celery -A school worker -Q streams --concurrency <cameras>` for them, and
+# `celery -A school beat` for the check that (re)starts any enabled camera nobody processes.
+CELERY_TASK_ROUTES = {"cameras.tasks.run_camera": {"queue": "streams"}}
+CELERY_BEAT_SCHEDULE = {
+    "ensure-camera-processors": {"task": "cameras.tasks.ensure_camera_processors", "schedule": 15.0},
+}
+
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -127,8 +135,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "attendance:classes"
+LOGOUT_REDIRECT_URL = "login"
 
 # --- Language and time ------------------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "pt-br")
@@ -173,6 +182,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`; name each choice set instead of letting the generator number them.
+    "ENUM_NAME_OVERRIDES": {
+        "PresenceStatusEnum": "attendance.models.PresenceStatus",
+        "FacePhotoStatusEnum": "recognition.models.FacePhoto.Status",
+    },
 }
 
 # --- Recognition ------------------------------------------------------------------------------------------------
@@ -183,6 +197,11 @@ FACE_DETECTION_MAX_SIDE = env_int("FACE_DETECTION_MAX_SIDE", 1280, minimum=160)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
 ENROLL_MIN_FACE_PX = env_int("ENROLL_MIN_FACE_PX", 70, minimum=20)
 ENROLL_MIN_SHARPNESS = env_float("ENROLL_MIN_SHARPNESS", 35.0, minimum=0.0)
+
+# --- Cameras and attendance -------------------------------------------------------------------------------------
+FRAME_SAMPLER_FPS = env_float("FRAME_SAMPLER_FPS", 2.0, minimum=0.1, maximum=30.0)
+DEDUP_MIN_SECONDS = env_int("DEDUP_MIN_SECONDS", 60, minimum=0)
+MIN_FACES = env_int("MIN_FACES", 2, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -41,16 +41,23 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     event loop swaps for a new one; re-applying the role definitions works whatever the connection.
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not (marker.kwargs.get("transaction") or "live_server" in request.fixturenames):
+    committing = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server", "asgi_live_server")
+    )
+    if not committing:
         return
     from django.apps import apps
 
+    from attendance.roles import ATTENDANCE_PERMISSIONS
+    from cameras.roles import CAMERAS_PERMISSIONS
     from recognition.roles import RECOGNITION_PERMISSIONS
     from school.roles import SCHOOL_PERMISSIONS, grant
 
     request.getfixturevalue("transactional_db")
     grant(apps, "school", SCHOOL_PERMISSIONS)
     grant(apps, "recognition", RECOGNITION_PERMISSIONS)
+    grant(apps, "cameras", CAMERAS_PERMISSIONS)
+    grant(apps, "attendance", ATTENDANCE_PERMISSIONS)
 
 
 @pytest.fixture
@@ -81,9 +88,13 @@ def fixture_path() -> Path:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never a browser Playwright downloads itself)."""
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads itself).
+
+    Module-scoped: Playwright's sync API keeps an event loop running in this thread while it is open, which
+    asyncio tests of other modules (WebSocket consumers) cannot share.
+    """
     if not CHROMIUM.exists():
         if in_ci():
             pytest.fail("CI=true: browser tests need /usr/bin/chromium (apt-get install chromium)")
@@ -108,3 +119,52 @@ def page(browser: Any) -> Iterator[Any]:
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+def _fresh_sync_executor() -> None:
+    """In the forked server: a new executor for sync code called from async code (consumers' database work).
+
+    The inherited one believes it still has the worker thread that an earlier async test started in the parent,
+    but threads do not survive a fork, so every consumer would wait forever.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db: None, settings: Any, redis_url: str) -> Iterator[str]:
+    """The project served by daphne (HTTP + WebSockets) in a child process, sharing a Redis channel layer.
+
+    Events this process sends (after a commit) reach the browser's WebSocket through Redis, as they do between a
+    worker and the web server in production. The child reads the same test database, so it must be a server
+    (PostgreSQL): SQLite's test database lives in this process's memory.
+    """
+    from functools import partial
+
+    from channels.testing.live import make_application
+    from daphne.testing import DaphneProcess
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        if in_ci():
+            pytest.fail("CI=true: live-server tests need PostgreSQL (DATABASE_URL)")
+        pytest.skip("the live ASGI server needs PostgreSQL: run the suite with DATABASE_URL=postgres://...")
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
+    }
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    connections.close_all()  # the child must open its own connections, not share this process's sockets
+    server = DaphneProcess(
+        "localhost", partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=_fresh_sync_executor
+    )
+    server.start()
+    if not server.ready.wait(timeout=30):
+        server.terminate()
+        pytest.fail("daphne did not start")
+    yield f"http://localhost:{server.port.value}"
+    server.terminate()
+    server.join(timeout=10)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from attendance.models import AttendanceLog, Device, Presence, PresenceChange
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ["name", "classroom", "key_prefix", "active", "last_used_at"]
+    list_filter = ["active", "classroom"]
+    search_fields = ["name", "key_prefix"]
+    readonly_fields = ["key_prefix", "created_at", "last_used_at"]
+    actions = ["issue_new_keys"]
+
+    def save_model(self, request: HttpRequest, obj: Device, form: forms.ModelForm, change: bool) -> None:
+        key = None if change else obj.issue_key()
+        super().save_model(request, obj, form, change)
+        if key:
+            _show_key_once(request, obj, key)
+
+    @admin.action(description=_("Issue a new API key (the old one stops working)"), permissions=["change"])
+    def issue_new_keys(self, request: HttpRequest, queryset: Any) -> None:
+        for device in queryset:
+            key = device.issue_key()
+            device.save(update_fields=["key_prefix", "key_hash"])
+            _show_key_once(request, device, key)
+
+
+def _show_key_once(request: HttpRequest, device: Device, key: str) -> None:
+    messages.warning(
+        request,
+        _("API key for %(device)s: %(key)s — copy it now, it is not stored and will not be shown again.")
+        % {"device": device.name, "key": key},
+    )
+
+
+class PresenceChangeInline(admin.TabularInline):
+    model = PresenceChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "changed_by", "from_status", "to_status"]
+    readonly_fields = ["changed_at", "changed_by", "from_status", "to_status"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Presence)
+class PresenceAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "student", "status", "source", "first_seen", "last_seen", "changed_by"]
+    list_filter = ["status", "source", "lesson__classroom", "lesson__date"]
+    search_fields = ["student__full_name", "student__registration", "lesson__classroom__code"]
+    list_select_related = ["lesson__classroom", "student", "changed_by"]
+    readonly_fields = ["lesson", "student", "status", "source", "first_seen", "last_seen", "evidence", "changed_by"]
+    inlines = [PresenceChangeInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # presence comes from sightings and from the live page's manual changes
+
+
+@admin.register(AttendanceLog)
+class AttendanceLogAdmin(admin.ModelAdmin):
+    list_display = ["seen_at", "student", "classroom", "lesson", "camera", "device", "distance"]
+    list_filter = ["classroom", "camera", "device"]
+    search_fields = ["student__full_name", "student__registration"]
+    date_hierarchy = "seen_at"
+    list_select_related = ["student", "classroom", "lesson", "camera", "device"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

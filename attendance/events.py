@@ -1,0 +1,23 @@
+"""Every live event of the attendance app goes out through here (Channels groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def lesson_group(lesson_id: int) -> str:
+    return f"lesson.{lesson_id}"
+
+
+def send_presence_changed(lesson_id: int, presence: dict[str, Any]) -> None:
+    """Tell the lesson's live pages that a student's presence changed (call after commit)."""
+    _send(lesson_group(lesson_id), {"type": "attendance.present", "presence": presence})
+
+
+def _send(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)

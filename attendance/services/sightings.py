@@ -1,0 +1,130 @@
+"""Recording that a student was seen, by a camera or an external recognizer, and marking presence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from attendance.events import send_presence_changed
+from attendance.models import AttendanceLog, Device, Presence, PresenceSource, PresenceStatus
+from attendance.services.state import presence_payload
+from cameras.models import Camera
+from school.models import Classroom, Lesson, Student
+from school.services.lessons import current_lesson
+
+
+@dataclass(frozen=True)
+class Sighting:
+    log: AttendanceLog | None  # None: a repeat inside the dedup window, not logged again
+    lesson: Lesson | None  # None: outside every lesson window, nobody is marked
+    presence: Presence | None
+    created: bool  # a new presence row was made by this sighting
+
+
+def arrival_status(lesson: Lesson, seen_at: dt.datetime) -> str:
+    late_after = lesson.starts_at + dt.timedelta(minutes=lesson.classroom.late_after_minutes)
+    return PresenceStatus.LATE if seen_at > late_after else PresenceStatus.PRESENT
+
+
+def record_sighting(
+    *,
+    student: Student,
+    classroom: Classroom,
+    seen_at: dt.datetime | None = None,
+    distance: float | None = None,
+    camera: Camera | None = None,
+    device: Device | None = None,
+    crop_jpeg: bytes | None = None,
+    dedup_seconds: int = 0,
+) -> Sighting:
+    """Log the sighting and mark the student present (or late) in the lesson in progress.
+
+    Idempotent: one presence per (lesson, student) whatever the number of cameras and workers reporting at once
+    (unique constraint, then a locked update); a repeat from the same camera or device inside `dedup_seconds` is
+    not logged again. Presence only grows: a later sighting never removes it, and never overrides a teacher's
+    manual decision. The live pages hear about it after commit.
+    """
+    seen_at = seen_at or timezone.now()
+    lesson = current_lesson(classroom, seen_at)
+    with transaction.atomic():
+        log = None
+        if not _is_repeat(student, camera, device, seen_at, dedup_seconds):
+            log = AttendanceLog(
+                student=student,
+                classroom=classroom,
+                lesson=lesson,
+                camera=camera,
+                device=device,
+                distance=distance,
+                seen_at=seen_at,
+            )
+            if crop_jpeg:
+                log.crop.save("crop.jpg", ContentFile(crop_jpeg), save=False)
+            log.save()
+        if lesson is None:
+            return Sighting(log=log, lesson=None, presence=None, created=False)
+        source = PresenceSource.CAMERA if camera else PresenceSource.API
+        presence, created = Presence.objects.get_or_create(
+            lesson=lesson,
+            student=student,
+            defaults={
+                "status": arrival_status(lesson, seen_at),
+                "source": source,
+                "first_seen": seen_at,
+                "last_seen": seen_at,
+                "evidence": log,
+            },
+        )
+        changed = created
+        if not created:
+            presence = Presence.objects.select_for_update().get(pk=presence.pk)
+            changed = _merge(presence, seen_at, log)
+        if changed:
+            payload = presence_payload(presence)
+            transaction.on_commit(lambda: send_presence_changed(lesson.pk, payload))
+    return Sighting(log=log, lesson=lesson, presence=presence, created=created)
+
+
+def _is_repeat(
+    student: Student, camera: Camera | None, device: Device | None, seen_at: dt.datetime, window: int
+) -> bool:
+    if window <= 0 or (camera is None and device is None):
+        return False
+    return AttendanceLog.objects.filter(
+        student=student,
+        camera=camera,
+        device=device,
+        seen_at__gt=seen_at - dt.timedelta(seconds=window),
+        seen_at__lte=seen_at,
+    ).exists()
+
+
+def _merge(presence: Presence, seen_at: dt.datetime, log: AttendanceLog | None) -> bool:
+    """Fold a later (or out-of-order earlier) sighting into an existing presence; True if pages must hear."""
+    fields = []
+    if presence.source == PresenceSource.MANUAL:
+        # The teacher decided; sightings only extend the evidence window.
+        if presence.last_seen is None or seen_at > presence.last_seen:
+            presence.last_seen = seen_at
+            fields.append("last_seen")
+    else:
+        if presence.first_seen is None or seen_at < presence.first_seen:
+            presence.first_seen = seen_at
+            presence.status = arrival_status(presence.lesson, seen_at)
+            fields += ["first_seen", "status"]
+            if log is not None:
+                presence.evidence = log
+                fields.append("evidence")
+        if presence.last_seen is None or seen_at > presence.last_seen:
+            presence.last_seen = seen_at
+            fields.append("last_seen")
+        if presence.evidence_id is None and log is not None:
+            presence.evidence = log
+            fields.append("evidence")
+    if fields:
+        presence.save(update_fields=[*set(fields), "updated_at"])
+    return "status" in fields or "evidence" in fields

@@ -1,0 +1,119 @@
+// Live class page: renders the lesson's snapshot and applies presence events pushed over the WebSocket.
+// Reconnects with backoff; every (re)connection starts with a fresh snapshot, so nothing is missed.
+(() => {
+  "use strict";
+  const root = document.getElementById("live");
+  const lessonId = root.dataset.lessonId;
+  const labels = JSON.parse(document.getElementById("live-labels").textContent);
+  const connection = document.getElementById("connection");
+  let state = null;
+  let attempts = 0;
+
+  function setConnection(name) {
+    connection.dataset.state = name;
+    connection.textContent = labels[name];
+  }
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function time(iso) {
+    return iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+  }
+
+  function studentItem(student) {
+    const item = document.createElement("li");
+    item.className = "student";
+    item.dataset.studentId = student.student_id;
+    const photo = document.createElement(student.photo_url ? "img" : "span");
+    photo.className = "avatar";
+    if (student.photo_url) { photo.src = student.photo_url; photo.alt = ""; } else { photo.textContent = student.name[0]; }
+    item.append(photo);
+    const text = document.createElement("div");
+    text.className = "who";
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = student.name;
+    text.append(name);
+    const presence = student.presence;
+    if (presence && presence.status !== "absent") {
+      const detail = document.createElement("small");
+      detail.textContent = presence.source === "manual" ? labels.manual : `${labels.first_seen} ${time(presence.first_seen)}`;
+      text.append(detail);
+    }
+    item.append(text);
+    if (presence && presence.evidence_url) {
+      const evidence = document.createElement("img");
+      evidence.className = "evidence";
+      evidence.src = presence.evidence_url;
+      evidence.alt = "";
+      item.append(evidence);  // shown on hover (CSS)
+    }
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    for (const status of ["present", "late", "absent"]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = labels[status];
+      button.dataset.status = status;
+      button.className = presence && presence.status === status ? "chosen" : "";
+      button.addEventListener("click", () => override(student.student_id, status));
+      actions.append(button);
+    }
+    item.append(actions);
+    return item;
+  }
+
+  function render() {
+    const lists = { present: [], late: [], missing: [] };
+    for (const student of state.students) {
+      const status = student.presence ? student.presence.status : "absent";
+      lists[status === "absent" ? "missing" : status].push(student);
+    }
+    for (const [name, students] of Object.entries(lists)) {
+      document.getElementById(`list-${name}`).replaceChildren(...students.map(studentItem));
+      document.getElementById(`count-${name}`).textContent = students.length;
+    }
+    document.getElementById("count-enrolled").textContent = state.students.length;
+  }
+
+  function applyPresence(presence) {
+    const student = state && state.students.find((s) => s.student_id === presence.student_id);
+    if (!student) return;
+    student.presence = presence;
+    render();
+  }
+
+  async function override(studentId, status) {
+    const response = await fetch(`/api/lessons/${lessonId}/presences/${studentId}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ status }),
+      credentials: "same-origin",
+    });
+    if (!response.ok) { alert(labels.save_failed); return; }
+    applyPresence(await response.json());  // the WebSocket event will say the same; applying twice is harmless
+  }
+
+  function connect() {
+    setConnection(attempts ? "reconnecting" : "connecting");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/lessons/${lessonId}/`);
+    socket.onopen = () => { attempts = 0; setConnection("connected"); };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "snapshot") { state = message.state; render(); }
+      else if (message.type === "attendance.present") applyPresence(message.presence);
+    };
+    socket.onclose = (event) => {
+      if (event.code === 4403) { setConnection("forbidden"); return; }
+      attempts += 1;
+      setConnection("reconnecting");
+      setTimeout(connect, Math.min(10000, 500 * 2 ** attempts));
+    };
+  }
+
+  connect();
+})();

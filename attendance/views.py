@@ -1,0 +1,71 @@
+"""Server-rendered pages for teachers: their classes, and a class's live attendance."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.models import AttendanceLog
+from attendance.services.access import can_follow, followed_classrooms
+from cameras.models import Camera
+from school.models import Classroom, Lesson
+from school.services.lessons import current_lesson
+
+
+@login_required
+def my_classes(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    classrooms = list(followed_classrooms(request.user).order_by("code"))
+    lessons = Lesson.objects.filter(classroom__in=classrooms, date=today).order_by("start_time")
+    by_classroom = {c.pk: [lesson for lesson in lessons if lesson.classroom_id == c.pk] for c in classrooms}
+    return render(
+        request,
+        "attendance/classes.html",
+        {"rows": [(c, by_classroom[c.pk]) for c in classrooms], "today": today},
+    )
+
+
+@login_required
+def live_class(request: HttpRequest, code: str) -> HttpResponse:
+    classroom = get_object_or_404(Classroom, code=code)
+    if not can_follow(request.user, classroom):
+        raise PermissionDenied
+    lesson = current_lesson(classroom)
+    labels = {
+        "present": _("Present"),
+        "late": _("Late"),
+        "absent": _("Absent"),
+        "missing": _("Missing"),
+        "connecting": _("Connecting…"),
+        "connected": _("Live"),
+        "reconnecting": _("Reconnecting…"),
+        "forbidden": _("Access refused"),
+        "first_seen": _("arrived at"),
+        "manual": _("marked by hand"),
+        "no_photo": _("no photo"),
+        "save_failed": _("The change could not be saved."),
+    }
+    return render(
+        request,
+        "attendance/live.html",
+        {
+            "classroom": classroom,
+            "lesson": lesson,
+            "cameras": Camera.objects.filter(classroom=classroom, enabled=True),
+            "labels": labels,
+        },
+    )
+
+
+@login_required
+def evidence_crop(request: HttpRequest, log_id: int) -> FileResponse:
+    log = get_object_or_404(AttendanceLog.objects.select_related("classroom"), pk=log_id)
+    if not can_follow(request.user, log.classroom):
+        raise PermissionDenied
+    if not log.crop:
+        raise Http404
+    return FileResponse(log.crop.open("rb"), content_type="image/jpeg")

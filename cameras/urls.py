@@ -1,0 +1,9 @@
+from django.urls import path
+
+from cameras import views
+
+app_name = "cameras"
+
+urlpatterns = [
+    path("cameras/<int:pk>/live.mjpeg", views.live_stream, name="live"),
+]

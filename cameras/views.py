@@ -1,0 +1,85 @@
+"""The camera relay: the browser sees the video through the server, never the camera's own address.
+
+The processor publishes annotated frames to the frame bus; this view re-serves them as an MJPEG stream (what an
+``<img>`` tag plays natively) to whoever may follow the classroom. Asynchronous all the way: under ASGI a sync
+iterator would be buffered whole before anything is sent, and each viewer would hold a thread for hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import PermissionDenied
+from django.db import connections
+from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.utils.translation import gettext as _
+
+from attendance.services.access import can_follow
+from cameras.models import Camera
+from cameras.services.frames import AsyncFrameReader
+from cameras.services.overlay import placeholder_jpeg
+
+BOUNDARY = "frame"
+#: The relay looks for a new frame this often: the processor publishes at most 5 fps.
+POLL_S = 0.2
+#: With no live frame, the "no signal" picture is repeated this often (a browser shows the last part it got).
+PLACEHOLDER_EVERY_S = 2.0
+
+
+async def live_stream(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    camera = await sync_to_async(_followed_camera)(request, pk)
+    response = StreamingHttpResponse(
+        mjpeg_parts(camera.pk, placeholder_jpeg(_("No signal"))),
+        content_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"  # a proxy (nginx) must pass parts on as they come
+    return response
+
+
+def _followed_camera(request: HttpRequest, pk: int) -> Camera:
+    """The camera, if the user may watch it (404/403 otherwise)."""
+    try:
+        camera = Camera.objects.select_related("classroom").filter(pk=pk).first()
+        if camera is None:
+            raise Http404(_("No such camera."))
+        if not can_follow(request.user, camera.classroom):
+            raise PermissionDenied(_("You do not follow this camera's classroom."))
+        return camera
+    finally:
+        # The stream may last for hours without another query: an idle database connection held that long per
+        # viewer would use up PostgreSQL's connections.
+        connections.close_all()
+
+
+def mjpeg_part(jpeg: bytes) -> bytes:
+    header = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+    return header.encode("ascii") + jpeg + b"\r\n"
+
+
+async def mjpeg_parts(camera_id: int, placeholder: bytes) -> AsyncIterator[bytes]:
+    """The camera's frames as MJPEG parts, each frame once, until the client goes away.
+
+    When the client disconnects, Django's ASGI handler cancels the response: the CancelledError raised at the next
+    await ends this generator, and the reader is closed on the way out.
+    """
+    reader = AsyncFrameReader()
+    last: bytes | None = None
+    placeholder_at = 0.0
+    try:
+        while True:
+            frame = await reader.latest(camera_id)
+            if frame is None:
+                now = time.monotonic()
+                if last is not placeholder or now - placeholder_at >= PLACEHOLDER_EVERY_S:
+                    last, placeholder_at = placeholder, now
+                    yield mjpeg_part(placeholder)
+            elif frame != last:
+                last = frame
+                yield mjpeg_part(frame)
+            await asyncio.sleep(POLL_S)
+    finally:
+        await reader.aclose()

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from attendance.services.sightings import record_sighting
+from school.models import Student
+from tests.attendance.conftest import in_session
+from tests.factories import PASSWORD, ClassroomFactory, EnrollmentFactory, StudentFactory, TeacherFactory
+
+pytestmark = [pytest.mark.browser]
+
+
+def as_a_worker(function: Any, **kwargs: Any) -> None:
+    """Run `function` in its own thread, as a camera worker would (Playwright's loop owns this thread)."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            function(**kwargs)
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert failures == []
+
+
+def log_in(page: Any, server: str, username: str, path: str) -> None:
+    page.goto(f"{server}/accounts/login/?next={path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_the_teacher_sees_a_student_move_from_missing_to_present_without_reload(
+    asgi_live_server: str, page: Any
+) -> None:
+    classroom = ClassroomFactory(code="3AT.I")
+    in_session(classroom)
+    student: Student = EnrollmentFactory(
+        classroom=classroom, student=StudentFactory(full_name="Lin-Manuel Miranda")
+    ).student
+    EnrollmentFactory(classroom=classroom, student=StudentFactory(full_name="Alex Lacamoire"))
+    TeacherFactory(username="professora", classrooms=[classroom])
+
+    log_in(page, asgi_live_server, "professora", "/classes/3AT.I/live/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(page.locator("#list-missing")).to_contain_text("Lin-Manuel Miranda")
+    expect(page.locator("#count-present")).to_have_text("0")
+    page.evaluate("window.notReloaded = true")
+
+    as_a_worker(record_sighting, student=student, classroom=classroom, seen_at=timezone.now())
+
+    expect(page.locator("#list-present")).to_contain_text("Lin-Manuel Miranda")
+    expect(page.locator("#list-missing")).not_to_contain_text("Lin-Manuel Miranda")
+    expect(page.locator("#count-present")).to_have_text("1")
+    expect(page.locator("#count-missing")).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_teacher_marks_a_student_late_by_hand(asgi_live_server: str, page: Any) -> None:
+    classroom = ClassroomFactory(code="3AT.I")
+    in_session(classroom)
+    EnrollmentFactory(classroom=classroom, student=StudentFactory(full_name="Alex Lacamoire"))
+    TeacherFactory(username="professora", classrooms=[classroom])
+    log_in(page, asgi_live_server, "professora", "/classes/3AT.I/live/")
+    expect(page.locator("#list-missing")).to_contain_text("Alex Lacamoire")
+
+    page.locator("#list-missing .student", has_text="Alex Lacamoire").get_by_role("button", name="Atrasado").click()
+
+    expect(page.locator("#list-late")).to_contain_text("Alex Lacamoire")
+    expect(page.locator("#count-late")).to_have_text("1")
+
+
+def test_another_teacher_is_refused(asgi_live_server: str, page: Any) -> None:
+    classroom = ClassroomFactory(code="3AT.I")
+    in_session(classroom)
+    TeacherFactory(username="outro", classrooms=[ClassroomFactory(code="1BT.I")])
+
+    log_in(page, asgi_live_server, "outro", "/classes/3AT.I/live/")
+
+    expect(page.locator("body")).to_contain_text("403")
+    expect(page.locator("#live")).to_have_count(0)
