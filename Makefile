@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,9 @@ demo: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it); the demo camera plays the bundled clip"
+	@$(BIN)/python manage.py fake_camera tests/fixtures/faces/short_hamilton_clip.mp4 --port 8081 & FAKE=$$!; \
+	trap 'kill $$FAKE 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) school.asgi:application
 
 test: $(VENV)/.dev
@@ -54,3 +56,9 @@ bench-matcher: $(VENV)/.dev
 
 bench-enroll: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.enroll $(BENCH_ARGS)
+
+bench-latency: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.latency $(BENCH_ARGS)
+
+bench-stream: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.stream $(BENCH_ARGS)

@@ -22,3 +22,9 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+from cameras.services.supervisor import embedded_cameras_wanted, with_embedded_cameras  # noqa: E402
+
+if embedded_cameras_wanted():
+    # Embedded mode (no Redis): the camera processors run in this process; CHAMADA_EMBEDDED_CAMERAS=0 turns it off.
+    application = with_embedded_cameras(application)

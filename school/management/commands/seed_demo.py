@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from cameras.services.demo import ensure_demo_camera
 from recognition.services.demo import enroll_demo_faces
 from school.services.demo import DEMO_ADMIN, DEMO_TEACHER, seed_demo_school
 
@@ -21,10 +22,12 @@ class Command(BaseCommand):
         password = password or _stored_password()
         school = seed_demo_school(password=password, today=dt.date.today())
         enrolled = enroll_demo_faces()
+        camera = ensure_demo_camera(school.classroom)
         self.stdout.write(
             f"Demo school ready: classroom {school.classroom.code} with {school.students} students, "
             f"{enrolled} with an enrolled face."
         )
+        self.stdout.write(f"  camera:        {camera.name} at {camera.stream_url} (served by manage.py fake_camera)")
         self.stdout.write(f"  admin login:   {DEMO_ADMIN} / {password}")
         self.stdout.write(f"  teacher login: {DEMO_TEACHER} / {password}")
 

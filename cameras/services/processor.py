@@ -1,0 +1,385 @@
+"""A camera processor: reads the camera's stream, recognises the students and marks them present.
+
+One runs per enabled camera (the lease makes sure of it), in a Celery worker on the ``streams`` queue, in the web
+process (embedded mode, see supervisor.py) or in the foreground (``manage.py run_camera``). It survives what a
+classroom camera does: the stream drops (Wi-Fi), the camera reboots, the database blinks. It reconnects with
+exponential backoff and picks up configuration changes from the camera's row without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.services.sightings import record_sighting
+from cameras.models import Camera
+from cameras.services.frames import publish_frame
+from cameras.services.lease import Lease, LeaseKeeper, acquire_lease
+from cameras.services.overlay import Label, annotate
+from cameras.services.recognition import RosterScope, StudentDirectory, build_pipeline
+from cameras.services.status import set_camera_status
+from recognition.engine.images import RGBImage
+from recognition.engine.pipeline import FramePipeline, Identification, TrackedFace
+from recognition.engine.video import StreamError, is_live, open_frames
+
+logger = logging.getLogger(__name__)
+
+# Why run_processor returned.
+STOPPED = "stopped"  # the caller asked (Ctrl+C, supervisor shutting down)
+TIME_LIMIT = "time-limit"  # max_seconds ran out (the Celery task then queues the next run)
+DISABLED = "disabled"
+DELETED = "deleted"
+BUSY = "busy"  # another processor holds the lease
+LEASE_LOST = "lease-lost"  # taken over while we were stalled: the other processor goes on
+
+#: Configuration is re-read this often: an admin's change applies within seconds.
+RELOAD_S = 3.0
+#: Live status (last frame, fps) is written at most this often: one UPDATE, not one per frame.
+STATUS_S = 2.0
+#: Annotated frames go to the relay at most this often (5 fps), whatever the camera's rate.
+PUBLISH_S = 0.2
+#: Reconnection delays: 1, 2, 4, ... seconds, capped; back to the start once frames flow again.
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 30.0
+#: A sighting the database refused is retried for this long (the pipeline reports each face only once).
+RETRY_SIGHTINGS_S = 300.0
+_MAX_PENDING = 200
+
+
+class Backoff:
+    def __init__(self, base_s: float | None = None, max_s: float | None = None) -> None:
+        self.base_s = BACKOFF_BASE_S if base_s is None else base_s
+        self.max_s = BACKOFF_MAX_S if max_s is None else max_s
+        self.attempts = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.max_s, self.base_s * 2**self.attempts)
+        self.attempts += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempts = 0
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The part of the camera row that shapes the pipeline: a change rebuilds it."""
+
+    sample_fps: float
+    tolerance: float | None
+    classroom_id: int
+
+    @classmethod
+    def of(cls, camera: Camera) -> _Settings:
+        return cls(camera.sample_fps, camera.tolerance, camera.classroom_id)
+
+
+@dataclass
+class _Pending:
+    identification: Identification
+    seen_at: dt.datetime
+    first_try: float
+
+
+class _Reconnect(Exception):
+    """The stream URL changed: reopen at once, without counting a failure."""
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def run_processor(camera_id: int, *, stop: threading.Event | None = None, max_seconds: float | None = None) -> str:
+    """Process the camera until stopped, disabled, deleted, out of time or taken over; returns why it stopped."""
+    return CameraProcessor(camera_id, stop=stop, max_seconds=max_seconds).run()
+
+
+class CameraProcessor:
+    def __init__(
+        self, camera_id: int, *, stop: threading.Event | None = None, max_seconds: float | None = None
+    ) -> None:
+        self.camera_id = camera_id
+        self.stop_event = stop or threading.Event()
+        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self.students = StudentDirectory()
+        self.camera: Camera
+        self.keeper: LeaseKeeper
+        self.pipeline: FramePipeline
+        self.scope: RosterScope
+        self._settings: _Settings
+        self._pending: list[_Pending] = []
+        self._labels: list[Label] = []
+        self._reloaded_at = self._status_at = self._published_at = 0.0
+        self._frames_since_status = 0
+
+    # --- lifecycle ----------------------------------------------------------------------------------------------
+    def run(self) -> str:
+        camera = self._load()
+        if camera is None:
+            return DELETED
+        if not camera.enabled:
+            set_camera_status(self.camera_id, state=Camera.State.DISABLED, measured_fps=None)
+            return DISABLED
+        lease = acquire_lease(self.camera_id)
+        if lease is None:
+            return BUSY
+        self.keeper = LeaseKeeper(lease).start()
+        reason = STOPPED
+        try:
+            self._configure(camera)
+            reason = self._run_with_reconnects()
+            return reason
+        except _Stop as stop:
+            reason = stop.reason
+            return reason
+        except Exception as error:  # a bug, not a camera problem: show it in the admin, let the caller restart us
+            reason = "crashed"
+            self._safely(
+                set_camera_status,
+                self.camera_id,
+                state=Camera.State.ERROR,
+                last_error=f"{type(error).__name__}: {error}",
+            )
+            raise
+        finally:
+            self.keeper.stop()
+            self._finish(lease, reason)
+
+    def _finish(self, lease: Lease, reason: str) -> None:
+        try:
+            lease.release()
+        except Exception:
+            logger.exception("camera %s: could not release the lease (it will expire)", self.camera_id)
+        final = {DISABLED: Camera.State.DISABLED, STOPPED: Camera.State.IDLE}.get(reason)
+        if final is not None:
+            self._safely(set_camera_status, self.camera_id, state=final, measured_fps=None)
+        logger.info("camera %s: processor stopped (%s)", self.camera_id, reason)
+
+    def _run_with_reconnects(self) -> str:
+        backoff = Backoff()
+        state = Camera.State.CONNECTING
+        while True:
+            self._check_stop()
+            self._safely(set_camera_status, self.camera_id, state=state)
+            url = self.camera.stream_url
+            try:
+                error, got_frames = self._stream(url)
+            except _Reconnect:
+                backoff.reset()
+                state = Camera.State.CONNECTING
+                continue
+            if got_frames:
+                backoff.reset()
+            if error is None:  # a video file played to its end: play it again, as a camera would go on
+                continue
+            delay = backoff.next_delay()
+            logger.warning("camera %s: %s; reconnecting in %.0f s", self.camera_id, error, delay)
+            state = Camera.State.RECONNECTING
+            self._safely(set_camera_status, self.camera_id, state=state, measured_fps=None, last_error=error)
+            self._wait(delay)
+
+    def _check_stop(self) -> None:
+        if self.stop_event.is_set():
+            raise _Stop(STOPPED)
+        if self.keeper.lost.is_set():
+            raise _Stop(LEASE_LOST)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise _Stop(TIME_LIMIT)
+        self.keeper.touch()
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep before reconnecting, still obeying stop requests and configuration changes."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            self.stop_event.wait(min(left, 0.5))
+            self._check_stop()
+            if self._reload_due() and self._reload():
+                return  # the URL changed: try the new one now
+
+    # --- streaming ----------------------------------------------------------------------------------------------
+    def _stream(self, url: str) -> tuple[str | None, bool]:
+        """Read until the stream fails (returns the error) or a file ends (None); raises _Reconnect/_Stop."""
+        got_frames = False
+        try:
+            frames = open_frames(url, realtime=True)
+        except StreamError as error:
+            return str(error), False
+        except Exception as error:  # e.g. a URL OpenCV chokes on: a configuration error, retried like a failure
+            logger.exception("camera %s: the stream could not be opened", self.camera_id)
+            return f"{type(error).__name__}: {error}", False
+        try:
+            for timestamp, frame in frames:
+                seen_at = timezone.now()  # the wall-clock time of this read: what the sighting records
+                if not got_frames:
+                    got_frames = True
+                    self._status_at = time.monotonic()
+                    self._frames_since_status = 0
+                    self._safely(
+                        set_camera_status,
+                        self.camera_id,
+                        state=Camera.State.RUNNING,
+                        last_frame_at=seen_at,
+                        last_error="",
+                    )
+                self._frames_since_status += 1
+                self._handle_frame(frame, timestamp, seen_at)
+                self._check_stop()
+                self._periodic(seen_at)
+        except StreamError as error:
+            return str(error), got_frames
+        except (_Stop, _Reconnect):
+            raise
+        except Exception as error:  # a decoder or driver failure: log it fully, reconnect like a dropped stream
+            logger.exception("camera %s: stream failed", self.camera_id)
+            return f"{type(error).__name__}: {error}", got_frames
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+        if not got_frames:
+            return _("The video source delivered no frame."), False
+        if is_live(url):
+            return _("The camera closed the stream."), got_frames
+        return None, got_frames
+
+    def _handle_frame(self, frame: RGBImage, timestamp: float, seen_at: dt.datetime) -> None:
+        # Nothing that goes wrong with one frame (a corrupt image, a database error) may end the processor.
+        try:
+            if self.pipeline.wants(timestamp):
+                report = self.pipeline.process(frame, timestamp)
+                if report.analysed:
+                    self._labels = [self._label(face) for face in report.faces]
+                for identification in report.identifications:
+                    # The identification may stem from an earlier frame than this one: date it accordingly.
+                    lag = max(0.0, timestamp - identification.timestamp)
+                    pending = _Pending(identification, seen_at - dt.timedelta(seconds=lag), time.monotonic())
+                    if not self._record(pending) and len(self._pending) < _MAX_PENDING:
+                        self._pending.append(pending)
+        except Exception:
+            logger.exception("camera %s: a frame could not be analysed", self.camera_id)
+            _reset_broken_connection()
+        now = time.monotonic()
+        if now - self._published_at >= PUBLISH_S:
+            self._published_at = now
+            try:
+                publish_frame(self.camera_id, annotate(frame, self._labels))
+            except Exception:
+                logger.exception("camera %s: the live frame could not be published", self.camera_id)
+
+    def _label(self, face: TrackedFace) -> Label:
+        box = face.box
+        name = "?" if face.student_id is None else self.students.name(face.student_id)
+        return Label(box.top, box.right, box.bottom, box.left, name, face.student_id is not None)
+
+    def _record(self, pending: _Pending) -> bool:
+        identification = pending.identification
+        try:
+            if identification.student_id not in self.scope():
+                return True  # left the roster meanwhile: not this classroom's student
+            student = self.students.get(identification.student_id)
+            if student is None:
+                return True  # deleted meanwhile
+            record_sighting(
+                student=student,
+                classroom=self.camera.classroom,
+                seen_at=pending.seen_at,
+                distance=identification.distance,
+                camera=self.camera,
+                crop_jpeg=identification.crop_jpeg,
+                dedup_seconds=self.camera.dedup_seconds,
+            )
+            return True
+        except Exception:
+            logger.exception("camera %s: sighting of student %s not recorded yet", self.camera_id, _student_id(pending))
+            _reset_broken_connection()
+            return False
+
+    def _periodic(self, now: dt.datetime) -> None:
+        tick = time.monotonic()
+        if tick - self._status_at >= STATUS_S:
+            fps = self._frames_since_status / (tick - self._status_at)
+            self._status_at, self._frames_since_status = tick, 0
+            self._safely(
+                set_camera_status, self.camera_id, state=Camera.State.RUNNING, last_frame_at=now, measured_fps=fps
+            )
+            self._retry_pending(tick)
+        if self._reload_due() and self._reload():
+            raise _Reconnect
+
+    def _retry_pending(self, tick: float) -> None:
+        pending, self._pending = self._pending, []
+        for index, item in enumerate(pending):
+            if tick - item.first_try > RETRY_SIGHTINGS_S:
+                logger.error("camera %s: gave up recording student %s", self.camera_id, _student_id(item))
+            elif not self._record(item):
+                self._pending = pending[index:]  # the database is still down: keep this one and the rest
+                return
+
+    # --- configuration ------------------------------------------------------------------------------------------
+    def _load(self) -> Camera | None:
+        return Camera.objects.select_related("classroom").filter(pk=self.camera_id).first()
+
+    def _configure(self, camera: Camera) -> None:
+        self.camera = camera
+        self._settings = _Settings.of(camera)
+        self.scope = RosterScope(camera.classroom)
+        self.pipeline = build_pipeline(sample_fps=camera.sample_fps, tolerance=camera.tolerance, scope=self.scope)
+        self._labels = []
+        self._reloaded_at = time.monotonic()
+
+    def _reload_due(self) -> bool:
+        return time.monotonic() - self._reloaded_at >= RELOAD_S
+
+    def _reload(self) -> bool:
+        """Apply the row's current configuration; True when the stream must be reopened (new URL)."""
+        self._reloaded_at = time.monotonic()
+        try:
+            camera = self._load()
+        except Exception:
+            logger.exception("camera %s: could not re-read its configuration", self.camera_id)
+            _reset_broken_connection()
+            return False  # keep going with the configuration we have
+        if camera is None:
+            raise _Stop(DELETED)
+        if not camera.enabled:
+            raise _Stop(DISABLED)
+        url_changed = camera.stream_url != self.camera.stream_url
+        if _Settings.of(camera) != self._settings:
+            self._configure(camera)  # new rate, tolerance or classroom: a fresh pipeline
+        else:
+            self.camera = camera  # dedup window, name...: used as they are
+        return url_changed
+
+    def _safely(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """A status write that fails is logged and skipped: status is informative, the loop must go on."""
+        try:
+            write(*args, **kwargs)
+        except Exception:
+            logger.exception("camera %s: status not written", self.camera_id)
+            _reset_broken_connection()
+
+
+def _student_id(pending: _Pending) -> int:
+    return pending.identification.student_id
+
+
+def _reset_broken_connection() -> None:
+    # After a database error the connection may be unusable (server restarted, network cut); Django only replaces
+    # it when told, and a processor runs far longer than the requests Django normally does this for.
+    if connection.in_atomic_block:
+        return  # the caller's transaction (a test, a management command) owns this connection
+    try:
+        close_old_connections()
+    except Exception:
+        logger.exception("could not reset the database connection")

@@ -1,0 +1,76 @@
+"""What a camera processor and `process_video` share: building the pipeline, the roster scope, student lookups."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+
+from recognition.engine.pipeline import FramePipeline, PipelineConfig
+from recognition.services.engine import get_detector
+from recognition.services.index import get_matcher
+from recognition.services.recognize import roster_ids
+from school.models import Classroom, Student
+
+#: The roster is re-read this often, so a student enrolled in (or moved out of) the class counts without restart.
+ROSTER_REFRESH_S = 30.0
+
+
+def build_pipeline(*, sample_fps: float, tolerance: float | None, scope: RosterScope) -> FramePipeline:
+    """A pipeline for one stream. The matcher is fetched per analysed frame, so new enrollments apply live."""
+    config = PipelineConfig(
+        sample_fps=sample_fps,
+        min_faces=settings.MIN_FACES,
+        tolerance=settings.MATCH_TOLERANCE if tolerance is None else tolerance,
+        margin=settings.MATCH_MARGIN,
+    )
+    return FramePipeline(get_detector(), get_matcher, config, scope)
+
+
+class RosterScope:
+    """The classroom's enrolled students, re-read every ROSTER_REFRESH_S; the pipeline matches only these."""
+
+    def __init__(self, classroom: Classroom, refresh_s: float = ROSTER_REFRESH_S) -> None:
+        self.classroom = classroom
+        self.refresh_s = refresh_s
+        self._ids: frozenset[int] = frozenset()
+        self._read_at: float | None = None
+
+    def __call__(self) -> frozenset[int]:
+        now = time.monotonic()
+        if self._read_at is None or now - self._read_at >= self.refresh_s:
+            try:
+                self._ids = frozenset(roster_ids(self.classroom))
+            except Exception:
+                if self._read_at is None:
+                    raise  # nothing to fall back on yet
+                # A database hiccup: keep matching against the roster we have, and retry next time.
+            self._read_at = now
+        return self._ids
+
+
+class StudentDirectory:
+    """Students by id, read once each (names for the overlay, rows for record_sighting)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._students: dict[int, Student | None] = {}
+
+    def get(self, student_id: int) -> Student | None:
+        with self._lock:
+            if student_id in self._students:
+                return self._students[student_id]
+        student = Student.objects.filter(pk=student_id).first()
+        with self._lock:
+            self._students[student_id] = student
+        return student
+
+    def name(self, student_id: int) -> str:
+        student = self.get(student_id)
+        return student.full_name if student is not None else "?"
+
+    def forget(self) -> None:
+        """Drop the cache (renamed students show their new name)."""
+        with self._lock:
+            self._students.clear()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+
+from cameras.models import Camera
+from cameras.services.demo import DEMO_CAMERA_URL, ensure_demo_camera
+from tests.factories import ClassroomFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_camera_points_at_the_fake_camera_and_is_made_once() -> None:
+    classroom = ClassroomFactory()
+
+    camera = ensure_demo_camera(classroom)
+    Camera.objects.filter(pk=camera.pk).update(sample_fps=1.0)  # an administrator's change
+    again = ensure_demo_camera(classroom)
+
+    assert again.pk == camera.pk and Camera.objects.count() == 1
+    assert (again.name, again.stream_url, again.enabled) == ("Câmera da sala", DEMO_CAMERA_URL, True)
+    assert again.sample_fps == 1.0
