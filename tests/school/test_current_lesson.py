@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import close_old_connections
 
 from school.models import Lesson
 from school.services.lessons import current_lesson
 from tests.factories import ClassroomFactory, LessonScheduleFactory
+from tests.markers import committing_db
+from tests.support.concurrency import run_at_once
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 MONDAY = dt.date(2026, 11, 23)
@@ -71,31 +71,12 @@ def test_an_existing_lesson_is_found_even_without_a_schedule() -> None:
     assert current_lesson(classroom, at(MONDAY, 14, 30)) == extra
 
 
-@pytest.mark.django_db(transaction=True)
+@committing_db
 def test_concurrent_calls_create_one_lesson(postgres: None) -> None:
-    slot = LessonScheduleFactory(weekday=0)
-    classroom = slot.classroom
-    barrier = threading.Barrier(8)
-    results: list[int] = []
-    errors: list[BaseException] = []
+    classroom = LessonScheduleFactory(weekday=0).classroom
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            lesson = current_lesson(classroom, at(MONDAY, 7, 40))
-            assert lesson is not None
-            results.append(lesson.pk)
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    lessons, errors = run_at_once(lambda: current_lesson(classroom, at(MONDAY, 7, 40)))
 
     assert errors == []
-    assert len(set(results)) == 1 and len(results) == 8
+    assert len(lessons) == 8 and len({lesson.pk for lesson in lessons if lesson}) == 1
     assert Lesson.objects.filter(classroom=classroom).count() == 1
