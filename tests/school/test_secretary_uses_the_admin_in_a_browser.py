@@ -15,7 +15,7 @@ def test_a_secretary_logs_in_and_finds_a_student_of_the_classroom(live_server: A
     secretary = SecretaryFactory(username="secretaria")
     enrollment = EnrollmentFactory(classroom=ClassroomFactory(code="3AT.I"), student__full_name="Lin-Manuel Miranda")
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", secretary.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
