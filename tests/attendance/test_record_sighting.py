@@ -17,6 +17,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def all_day_lesson(classroom: Classroom) -> Lesson:
+    """Today's lesson from midnight: any time now is well after its start (late arrivals are easy to make)."""
+    return Lesson.objects.create(
+        classroom=classroom,
+        date=timezone.localdate(),
+        start_time=dt.time(0, 0),
+        end_time=dt.time(23, 59, 59),
+        subject="Física",
+    )
+
+
+@pytest.fixture
 def camera(classroom: Classroom) -> Camera:
     return Camera.objects.create(name="Frente", classroom=classroom, stream_url="http://127.0.0.1:1/stream")
 
@@ -47,14 +59,10 @@ def test_the_first_sighting_marks_the_student_present_with_evidence(
     assert sighting.log.distance == 0.31 and sighting.log.crop.read() == b"\xff\xd8x"
 
 
-def test_arriving_after_the_late_limit_marks_the_student_late(classroom: Classroom, student: Student) -> None:
-    lesson = Lesson.objects.create(
-        classroom=classroom,
-        date=timezone.localdate(),
-        start_time=dt.time(0, 0),
-        end_time=dt.time(23, 59, 59),
-        subject="Física",
-    )
+def test_arriving_after_the_late_limit_marks_the_student_late(
+    classroom: Classroom, student: Student, all_day_lesson: Lesson
+) -> None:
+    lesson = all_day_lesson
     on_time = lesson.starts_at + dt.timedelta(minutes=9)
     late = lesson.starts_at + dt.timedelta(minutes=11)
     other = EnrollmentFactory(classroom=classroom).student
@@ -122,14 +130,10 @@ def test_a_camera_never_overrides_a_teachers_decision(lesson: Lesson, student: S
     assert (presence.status, presence.source) == ("absent", "manual")
 
 
-def test_an_earlier_sighting_arriving_late_moves_the_arrival_back(classroom: Classroom, student: Student) -> None:
-    lesson = Lesson.objects.create(
-        classroom=classroom,
-        date=timezone.localdate(),
-        start_time=dt.time(0, 0),
-        end_time=dt.time(23, 59, 59),
-        subject="Física",
-    )
+def test_an_earlier_sighting_arriving_late_moves_the_arrival_back(
+    classroom: Classroom, student: Student, all_day_lesson: Lesson
+) -> None:
+    lesson = all_day_lesson
     record_sighting(student=student, classroom=classroom, seen_at=lesson.starts_at + dt.timedelta(minutes=30))
     assert Presence.objects.get().status == "late"
 
