@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -57,6 +58,7 @@ def live_class(request: HttpRequest, code: str) -> HttpResponse:
             "lesson": lesson,
             "cameras": Camera.objects.filter(classroom=classroom, enabled=True),
             "labels": labels,
+            "time_zone": settings.TIME_ZONE,  # arrival times read in the school's zone, not the browser's
         },
     )
 

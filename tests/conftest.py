@@ -115,7 +115,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="pt-BR", timezone_id="America/Sao_Paulo")
+    # The browser's clock is in UTC on purpose: pages must show times in the school's zone, not the device's.
+    context = browser.new_context(locale="pt-BR", timezone_id="UTC")
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()

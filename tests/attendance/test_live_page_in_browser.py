@@ -58,9 +58,11 @@ def test_the_teacher_sees_a_student_move_from_missing_to_present_without_reload(
     expect(page.locator("#count-present")).to_have_text("0")
     page.evaluate("window.notReloaded = true")
 
-    as_a_worker(record_sighting, student=student, classroom=classroom, seen_at=timezone.now())
+    seen_at = timezone.now()
+    as_a_worker(record_sighting, student=student, classroom=classroom, seen_at=seen_at)
 
     expect(page.locator("#list-present")).to_contain_text("Lin-Manuel Miranda")
+    expect(page.locator("#list-present")).to_contain_text(f"chegou às {timezone.localtime(seen_at):%H:%M}")
     expect(page.locator("#list-missing")).not_to_contain_text("Lin-Manuel Miranda")
     expect(page.locator("#count-present")).to_have_text("1")
     expect(page.locator("#count-missing")).to_have_text("1")

@@ -20,7 +20,8 @@
   }
 
   function time(iso) {
-    return iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+    const options = { hour: "2-digit", minute: "2-digit", timeZone: root.dataset.timeZone };
+    return iso ? new Date(iso).toLocaleTimeString([], options) : "";
   }
 
   function studentItem(student) {
