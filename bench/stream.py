@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     summary: dict[str, tuple[Result, Result]] = {}
+    defaults_result: dict[str, Result] = {}
     for rate_label, config, repeats in (
         (f"{defaults.sample_fps:g}/s", defaults, args.repeats),
         ("every frame", replace(defaults, sample_fps=EVERY_FRAME_FPS), 1),
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         naive = best_of(repeats, partial(run_naive, picked, ids, encodings, defaults.tolerance))
         ours = best_of(repeats, partial(run_pipeline, "pipeline (upsample 0)", frames, fast, matcher, config))
         architecture_only = best_of(
-            repeats, partial(run_pipeline, "pipeline (naive's upsample 1)", frames, like_naive, matcher, config)
+            repeats, partial(run_pipeline, "pipeline (default, upsample 1)", frames, like_naive, matcher, config)
         )
         # The pipeline is handed every decoded frame and schedules itself: it must have picked the same frames.
         assert ours.sampled == architecture_only.sampled == len(picked), (ours.sampled, len(picked))
@@ -176,25 +177,31 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         summary[rate_label] = (ours, naive)
+        defaults_result[rate_label] = architecture_only
 
     verdicts = []
-    for rate_label, (ours, naive) in summary.items():
+    for rate_label, (_ours, naive) in summary.items():
+        ours = defaults_result[rate_label]
         speedup = ours.fps / naive.fps
         fewer = naive.identities - ours.identities
         status = "met" if speedup >= TARGET_SPEEDUP else f"MISSED by {TARGET_SPEEDUP - speedup:.1f}x"
         extra = f"; identities missing: {sorted(fewer)}" if fewer else ""
         verdicts.append(f"{rate_label}: {speedup:.1f}x (target {TARGET_SPEEDUP:g}x {status}){extra}")
-    print("target >= 5x and never fewer identities -> " + "; ".join(verdicts))
+    print("target >= 5x and never fewer identities, default settings -> " + "; ".join(verdicts))
     stream_ours, _ = summary[f"{defaults.sample_fps:g}/s"]
     print(
         f"keeping up with the 29.97 frames/s stream: the pipeline at its default rate handles {len(frames)} stream "
         f"frames in {stream_ours.seconds:.2f} s ({len(frames) / stream_ours.seconds:.0f} stream frames/s)"
     )
     print(f"elapsed {time.perf_counter() - started:.0f}s")
-    ours, naive = summary[f"{defaults.sample_fps:g}/s"]
+    # The last line is the figure for the cameras' default settings (CAMERA_DETECTION_UPSAMPLE=1), so that what is
+    # quoted is what a school gets; the upsample-0 rows above show the setting for large faces.
+    _fast, naive = summary[f"{defaults.sample_fps:g}/s"]
+    production = defaults_result[f"{defaults.sample_fps:g}/s"]
     print(
-        f"stream: pipeline {ours.fps:.1f} frames/s vs naive {naive.fps:.1f} frames/s ({ours.fps / naive.fps:.1f}x), "
-        f"identities pipeline={names(ours)} naive={names(naive)}"
+        f"stream: pipeline {production.fps:.1f} frames/s vs naive {naive.fps:.1f} frames/s "
+        f"({production.fps / naive.fps:.1f}x; {_fast.fps / naive.fps:.1f}x with CAMERA_DETECTION_UPSAMPLE=0), "
+        f"identities pipeline={names(production)} naive={names(naive)}"
     )
     no_fewer = all(naive.identities <= ours.identities for ours, naive in summary.values())
     return 0 if no_fewer else 1

@@ -127,6 +127,12 @@ CELERY_TASK_ROUTES = {"cameras.tasks.run_camera": {"queue": "streams"}}
 CELERY_BEAT_SCHEDULE = {
     "ensure-camera-processors": {"task": "cameras.tasks.ensure_camera_processors", "schedule": 15.0},
 }
+# Gallery photos (recognition app): `celery -A school worker -Q photos`; beat requeues jobs a dead worker left.
+CELERY_TASK_ROUTES["recognition.tasks.process_gallery_photo"] = {"queue": "photos"}
+CELERY_BEAT_SCHEDULE["requeue-stale-photo-jobs"] = {
+    "task": "recognition.tasks.requeue_stale_photo_jobs",
+    "schedule": 300.0,
+}
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -197,11 +203,19 @@ FACE_DETECTION_MAX_SIDE = env_int("FACE_DETECTION_MAX_SIDE", 1280, minimum=160)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
 ENROLL_MIN_FACE_PX = env_int("ENROLL_MIN_FACE_PX", 70, minimum=20)
 ENROLL_MIN_SHARPNESS = env_float("ENROLL_MIN_SHARPNESS", 35.0, minimum=0.0)
+# Galleries: how long a photo's detection results are reused (seconds), and tries before a photo's job is dead.
+FACE_CACHE_TTL = env_int("FACE_CACHE_TTL", 30 * 24 * 3600, minimum=0)
+GALLERY_MAX_ATTEMPTS = env_int("GALLERY_MAX_ATTEMPTS", 4, minimum=1)
 
 # --- Cameras and attendance -------------------------------------------------------------------------------------
 FRAME_SAMPLER_FPS = env_float("FRAME_SAMPLER_FPS", 2.0, minimum=0.1, maximum=30.0)
 DEDUP_MIN_SECONDS = env_int("DEDUP_MIN_SECONDS", 60, minimum=0)
 MIN_FACES = env_int("MIN_FACES", 2, minimum=1)
+# Cameras detect on a copy at most CAMERA_DETECT_MAX_SIDE wide. HOG finds faces of ~80 px in the image it scans:
+# upsample 1 (default) also finds ~40 px faces (a wide classroom view) at about 4x the detection time; 0 suits
+# cameras where faces are large (a door camera at arm's length).
+CAMERA_DETECT_MAX_SIDE = env_int("CAMERA_DETECT_MAX_SIDE", 640, minimum=160)
+CAMERA_DETECTION_UPSAMPLE = env_int("CAMERA_DETECTION_UPSAMPLE", 1, minimum=0)
 
 LOGGING = {
     "version": 1,

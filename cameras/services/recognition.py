@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import cache
+from typing import Literal
 
 from django.conf import settings
 
+from recognition.engine import FaceDetector
 from recognition.engine.pipeline import FramePipeline, PipelineConfig
-from recognition.services.engine import get_detector
 from recognition.services.index import get_matcher
 from recognition.services.recognize import roster_ids
 from school.models import Classroom, Student
@@ -21,11 +23,19 @@ def build_pipeline(*, sample_fps: float, tolerance: float | None, scope: RosterS
     """A pipeline for one stream. The matcher is fetched per analysed frame, so new enrollments apply live."""
     config = PipelineConfig(
         sample_fps=sample_fps,
+        detect_max_side=settings.CAMERA_DETECT_MAX_SIDE,
         min_faces=settings.MIN_FACES,
         tolerance=settings.MATCH_TOLERANCE if tolerance is None else tolerance,
         margin=settings.MATCH_MARGIN,
     )
-    return FramePipeline(get_detector(), get_matcher, config, scope)
+    return FramePipeline(camera_detector(), get_matcher, config, scope)
+
+
+@cache
+def camera_detector() -> FaceDetector:
+    # The pipeline downscales frames itself (detect_max_side); the detector only needs the upsampling choice.
+    model: Literal["hog", "cnn"] = "cnn" if settings.FACE_DETECTION_MODEL == "cnn" else "hog"
+    return FaceDetector(model=model, upsample=settings.CAMERA_DETECTION_UPSAMPLE)
 
 
 class RosterScope:
