@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,9 +14,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from recognition.models import FacePhoto
+from recognition.models import FacePhoto, Gallery, GalleryPhoto, PhotoJob
 from recognition.services.bulk import BadArchive, bulk_enroll
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo, check_face_upload
+from recognition.services.gallery import retry_jobs
 from school.admin import StudentAdmin
 from school.models import Student
 
@@ -238,3 +240,60 @@ class FacePhotoAdmin(admin.ModelAdmin):
             "results": results,
         }
         return TemplateResponse(request, "admin/recognition/facephoto/bulk_upload.html", context)
+
+
+# --- Gallery recognition ----------------------------------------------------------------------------------------
+
+
+class GalleryPhotoInline(admin.TabularInline):
+    model = GalleryPhoto
+    extra = 0
+    fields = ["image", "width", "height", "job_status", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["image", "width", "height", "job_status", "uploaded_by", "uploaded_at"]
+    verbose_name_plural = _("Photos")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # photos are added through the upload endpoint, which checks them and creates their jobs
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("job", "uploaded_by")
+
+    @admin.display(description=_("face processing"))
+    def job_status(self, photo: GalleryPhoto) -> str:
+        job = getattr(photo, "job", None)
+        return str(job.get_status_display()) if job else str(PhotoJob.Status.PENDING.label)
+
+
+@admin.register(Gallery)
+class GalleryAdmin(admin.ModelAdmin):
+    list_display = ["title", "date", "owner", "blur_unknown_faces", "created_at"]
+    list_filter = ["date", "classrooms"]
+    search_fields = ["title"]
+    filter_horizontal = ["classrooms"]
+    inlines = [GalleryPhotoInline]
+
+    def save_model(self, request: HttpRequest, obj: Gallery, form: forms.ModelForm, change: bool) -> None:
+        if not change and obj.owner_id is None and isinstance(request.user, User):
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PhotoJob)
+class PhotoJobAdmin(admin.ModelAdmin):
+    list_display = ["photo", "gallery", "status", "attempts", "last_error", "processed_at", "updated_at"]
+    list_filter = ["status", "photo__gallery"]
+    list_select_related = ["photo__gallery"]
+    readonly_fields = ["photo", "status", "attempts", "last_error", "processed_at", "settings_used", "updated_at"]
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a photo's job is created with the photo
+
+    @admin.display(description=_("gallery"), ordering="photo__gallery")
+    def gallery(self, job: PhotoJob) -> Gallery:
+        return job.photo.gallery
+
+    @admin.action(description=_("Retry the failed jobs"), permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[PhotoJob]) -> None:
+        queued = retry_jobs(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d jobs queued again.") % {"count": queued}, messages.SUCCESS)

@@ -102,3 +102,176 @@ class FacePhoto(models.Model):
 
 def pack_encoding(encoding: NDArray[np.floating]) -> bytes:
     return np.asarray(encoding, dtype=ENCODING_DTYPE).reshape(128).tobytes()
+
+
+# --- Gallery recognition ----------------------------------------------------------------------------------------
+
+
+class Gallery(models.Model):
+    """An event's photos (a school trip, a party), in which the enrolled students are found."""
+
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(_("date"), null=True, blank=True)
+    classrooms = models.ManyToManyField(
+        "school.Classroom",
+        verbose_name=_("classrooms"),
+        blank=True,
+        related_name="galleries",
+        help_text=_("Only these classrooms' students are looked for; none: every enrolled student."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    blur_unknown_faces = models.BooleanField(_("blur unknown faces"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gallery")
+        verbose_name_plural = _("galleries")
+        ordering = ["-date", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def gallery_photo_path(photo: GalleryPhoto, filename: str) -> str:
+    # Random names, as for face photos: a file name must not reveal who is in the photo.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"galleries/{uuid.uuid4().hex}.{suffix[:5]}"
+
+
+class GalleryPhoto(models.Model):
+    gallery = models.ForeignKey(Gallery, verbose_name=_("gallery"), on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("image"), upload_to=gallery_photo_path)
+    content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gallery photo")
+        verbose_name_plural = _("gallery photos")
+        ordering = ["gallery", "uploaded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["gallery", "content_hash"], name="galleryphoto_unique_gallery_content"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gallery} #{self.pk}"
+
+
+class PhotoJob(models.Model):
+    """The face processing of one gallery photo: its state survives worker crashes and retries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")
+        DONE = "done", _("Done")
+        ERROR = "error", _("Error")  # the image cannot be used: retrying would not help
+        DEAD = "dead", _("Dead")  # failed every attempt
+
+    photo = models.OneToOneField(GalleryPhoto, verbose_name=_("photo"), on_delete=models.CASCADE, related_name="job")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    settings_used = models.JSONField(_("settings used"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("photo job")
+        verbose_name_plural = _("photo jobs")
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.photo} ({self.get_status_display()})"
+
+
+class PhotoFace(models.Model):
+    """A face found in a gallery photo."""
+
+    photo = models.ForeignKey(GalleryPhoto, verbose_name=_("photo"), on_delete=models.CASCADE, related_name="faces")
+    index = models.PositiveIntegerField(_("index"))  # 0 = the largest face
+    box_top = models.PositiveIntegerField()
+    box_right = models.PositiveIntegerField()
+    box_bottom = models.PositiveIntegerField()
+    box_left = models.PositiveIntegerField()
+    detection_score = models.FloatField(_("detection score"), null=True, blank=True)
+    encoding = models.BinaryField(_("encoding"), editable=False)
+
+    class Meta:
+        verbose_name = _("photo face")
+        verbose_name_plural = _("photo faces")
+        ordering = ["photo", "index"]
+        constraints = [models.UniqueConstraint(fields=["photo", "index"], name="photoface_unique_photo_index")]
+
+    def __str__(self) -> str:
+        return f"{self.photo} face {self.index}"
+
+    @property
+    def box(self) -> dict[str, int]:
+        return {"top": self.box_top, "right": self.box_right, "bottom": self.box_bottom, "left": self.box_left}
+
+
+class FaceMatch(models.Model):
+    """A student a gallery face may be; `confirmed` is a person's review (None: not reviewed yet)."""
+
+    photo_face = models.ForeignKey(PhotoFace, verbose_name=_("face"), on_delete=models.CASCADE, related_name="matches")
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="gallery_matches"
+    )
+    distance = models.FloatField(_("distance"))
+    similarity = models.FloatField(_("similarity"))
+    confirmed = models.BooleanField(_("confirmed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("face match")
+        verbose_name_plural = _("face matches")
+        ordering = ["photo_face", "distance"]
+        constraints = [models.UniqueConstraint(fields=["photo_face", "student"], name="facematch_unique_face_student")]
+
+    def __str__(self) -> str:
+        return f"{self.photo_face} = {self.student}"
+
+
+class ProcessingCache(models.Model):
+    """Detection and matching results by image content and settings, so the same photo is never processed twice.
+
+    `key` is the sha256 of the content hash, tolerance, max faces and matcher index version: enrolling a face
+    (a new index version) or other settings give a new key.
+    """
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("processing cache entry")
+        verbose_name_plural = _("processing cache entries")
+
+    def __str__(self) -> str:
+        return self.key

@@ -7,3 +7,14 @@ RECOGNITION_PERMISSIONS: dict[str, list[str]] = {
     SECRETARIES_GROUP: [*codenames("facephoto"), "recognize"],
     TEACHERS_GROUP: codenames("facephoto", VIEW),
 }
+
+# Galleries (event photos searched for students): secretaries manage them and review the matches.
+GALLERY_PERMISSIONS: dict[str, list[str]] = {
+    SECRETARIES_GROUP: [
+        *codenames("gallery"),
+        *codenames("galleryphoto"),
+        *codenames("photojob"),
+        *codenames("photoface"),
+        *codenames("facematch"),
+    ],
+}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recognition import api, views
+from recognition import api, gallery_api, views
 
 app_name = "recognition"
 
@@ -9,4 +9,29 @@ urlpatterns = [
     path("api/faces/<int:pk>", api.FacePhotoDetailView.as_view(), name="face-photo"),
     path("api/recognize", api.RecognizeView.as_view(), name="recognize"),
     path("recognition/faces/<int:pk>/image", views.face_photo_image, name="face-photo-image"),
+    # Gallery recognition
+    path("api/galleries/<int:gallery_id>/photos", gallery_api.GalleryPhotosView.as_view(), name="gallery-photos"),
+    path(
+        "api/galleries/<int:gallery_id>/photos/<int:photo_id>/process-faces",
+        gallery_api.ProcessFacesView.as_view(),
+        name="gallery-photo-process",
+    ),
+    path(
+        "api/galleries/<int:gallery_id>/process-all-faces",
+        gallery_api.ProcessAllFacesView.as_view(),
+        name="gallery-process-all",
+    ),
+    path(
+        "api/galleries/<int:gallery_id>/face-process-status",
+        gallery_api.FaceProcessStatusView.as_view(),
+        name="gallery-process-status",
+    ),
+    path("api/galleries/<int:gallery_id>/face-results", gallery_api.FaceResultsView.as_view(), name="gallery-results"),
+    path(
+        "api/galleries/<int:gallery_id>/photos/<int:photo_id>/face-detail",
+        gallery_api.FaceDetailView.as_view(),
+        name="gallery-photo-faces",
+    ),
+    path("api/faces/matches/<int:pk>/confirm", gallery_api.ConfirmMatchView.as_view(), name="face-match-confirm"),
+    path("api/faces/matches/<int:pk>/reject", gallery_api.RejectMatchView.as_view(), name="face-match-reject"),
 ]

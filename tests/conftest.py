@@ -50,12 +50,13 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
 
     from attendance.roles import ATTENDANCE_PERMISSIONS
     from cameras.roles import CAMERAS_PERMISSIONS
-    from recognition.roles import RECOGNITION_PERMISSIONS
+    from recognition.roles import GALLERY_PERMISSIONS, RECOGNITION_PERMISSIONS
     from school.roles import SCHOOL_PERMISSIONS, grant
 
     request.getfixturevalue("transactional_db")
     grant(apps, "school", SCHOOL_PERMISSIONS)
     grant(apps, "recognition", RECOGNITION_PERMISSIONS)
+    grant(apps, "recognition", GALLERY_PERMISSIONS)
     grant(apps, "cameras", CAMERAS_PERMISSIONS)
     grant(apps, "attendance", ATTENDANCE_PERMISSIONS)
 

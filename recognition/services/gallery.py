@@ -1,0 +1,372 @@
+"""Gallery recognition: event photos in which the enrolled students are found. Every write to gallery data goes
+through here.
+
+A photo is processed once per (content, settings, matcher index version): the result is kept in ProcessingCache,
+so the same bytes in another gallery, or a second run, cost no detection. Each photo has a PhotoJob that records
+where its processing stands, so retries and crashed workers never lose or duplicate work.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from recognition import events
+from recognition.engine import ImageRejected, load_image
+from recognition.models import (
+    FaceMatch,
+    Gallery,
+    GalleryPhoto,
+    PhotoFace,
+    PhotoJob,
+    ProcessingCache,
+    pack_encoding,
+)
+from recognition.services.engine import get_detector
+from recognition.services.index import get_matcher, index_version
+from recognition.services.recognize import roster_ids
+from school.models import Student
+
+logger = logging.getLogger(__name__)
+
+#: A job `processing` for longer than this was left by a worker that died: it is queued again.
+STALE_AFTER = timedelta(minutes=10)
+#: Candidates kept per face (the accepted student first, then others also within tolerance).
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class AddedPhoto:
+    filename: str
+    photo: GalleryPhoto | None  # None: refused, nothing stored
+    created: bool  # False: refused, or the same bytes were already in the gallery
+    code: str = ""  # the refusal reason (a RejectionCode value)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    face_index: int
+    student_id: int
+    distance: float
+    similarity: float
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    face_count: int
+    matches: list[MatchResult]
+    cached: bool
+
+
+def add_gallery_photos(
+    gallery: Gallery, files: list[tuple[str, bytes]], by: User | AnonymousUser | None = None
+) -> list[AddedPhoto]:
+    """Store the usable images among `files` in `gallery`, each with a pending job; one result per file, in order.
+
+    Files that are not usable images are refused (and not stored); the same bytes already in the gallery give the
+    existing photo back. Nothing is processed here: see queue_gallery and process_photo.
+    """
+    results = []
+    for filename, data in files:
+        try:
+            image = load_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+        except ImageRejected as rejection:
+            results.append(AddedPhoto(filename, None, False, rejection.code.value, rejection.detail))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        existing = GalleryPhoto.objects.filter(gallery=gallery, content_hash=digest).first()
+        if existing is not None:
+            results.append(AddedPhoto(filename, existing, False))
+            continue
+        photo = GalleryPhoto(
+            gallery=gallery,
+            content_hash=digest,
+            width=image.shape[1],
+            height=image.shape[0],
+            uploaded_by=by if isinstance(by, User) else None,
+        )
+        photo.image.save(filename or "photo.jpg", ContentFile(data), save=False)
+        try:
+            with transaction.atomic():
+                photo.save()
+                PhotoJob.objects.create(photo=photo)
+        except IntegrityError:  # the same bytes uploaded at the same moment by another request
+            photo.image.delete(save=False)
+            results.append(AddedPhoto(filename, GalleryPhoto.objects.get(gallery=gallery, content_hash=digest), False))
+            continue
+        results.append(AddedPhoto(filename, photo, True))
+    return results
+
+
+def gallery_scope(gallery: Gallery) -> set[int] | None:
+    """The students looked for: the gallery's classrooms' rosters, or everyone (None) when it has no classroom."""
+    classrooms = list(gallery.classrooms.all())
+    if not classrooms:
+        return None
+    return set().union(*(roster_ids(classroom) for classroom in classrooms))
+
+
+def cache_key(content_hash: str, tolerance: float, max_faces: int | None, version: int, scope: set[int] | None) -> str:
+    # The scope is part of the key too: the same bytes in galleries of other classrooms match other students.
+    scope_digest = "all" if scope is None else hashlib.sha256(json.dumps(sorted(scope)).encode()).hexdigest()
+    raw = f"{content_hash}|{tolerance!r}|{max_faces}|{version}|{scope_digest}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _detect(photo: GalleryPhoto, tolerance: float, max_faces: int | None, scope: set[int] | None) -> dict[str, Any]:
+    """Detect, encode and match the faces of `photo`: the cache payload. Raises ImageRejected, OSError."""
+    with photo.image.open("rb") as stored:
+        data = stored.read()
+    image = load_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+    detector = get_detector()
+    boxes = detector.detect(image)
+    if max_faces:
+        boxes = boxes[:max_faces]
+    encodings = detector.encode(image, boxes)
+    results = get_matcher().match(encodings, top_k=TOP_K, scope=scope, tolerance=tolerance) if boxes else []
+    faces = []
+    for box, encoding, result in zip(boxes, encodings, results, strict=True):
+        matches = []
+        if result.match is not None:
+            # As recognize_image: the accepted student first, then the other students also within tolerance.
+            matches = [
+                {
+                    "student_id": candidate.student_id,
+                    "distance": round(candidate.distance, 4),
+                    "similarity": round(candidate.similarity, 1),
+                }
+                for candidate in result.candidates
+                if candidate.distance <= tolerance
+            ]
+        faces.append(
+            {
+                "box": box.to_dict(),
+                "score": None,  # dlib's HOG detector gives no score
+                "encoding": base64.b64encode(pack_encoding(encoding)).decode("ascii"),
+                "matches": matches,
+            }
+        )
+    return {"faces": faces}
+
+
+def process_photo(photo: GalleryPhoto, *, tolerance: float | None = None, max_faces: int | None = None) -> PhotoResult:
+    """Find the faces of `photo` and the students they belong to; replace its faces and matches and mark its job
+    done. Raises ImageRejected for unusable images and OSError when the file cannot be read.
+
+    A result cached for the same content and settings is reused without running detection. Reviews (confirmed or
+    rejected matches) of the same face and student survive a reprocessing.
+    """
+    tolerance = settings.MATCH_TOLERANCE if tolerance is None else float(tolerance)
+    scope = gallery_scope(photo.gallery)
+    version = index_version()
+    key = cache_key(photo.content_hash, tolerance, max_faces, version, scope)
+    now = timezone.now()
+    entry = ProcessingCache.objects.filter(key=key, expires_at__gt=now).first()
+    cached = entry is not None
+    if entry is not None:
+        payload = entry.payload
+    else:
+        payload = _detect(photo, tolerance, max_faces, scope)
+        ProcessingCache.objects.update_or_create(
+            key=key,
+            defaults={"payload": payload, "expires_at": now + timedelta(seconds=settings.FACE_CACHE_TTL)},
+        )
+    used = {"tolerance": tolerance, "max_faces": max_faces, "index_version": version, "cache_key": key}
+    matches = _replace_faces(photo, payload, used)
+    return PhotoResult(face_count=len(payload["faces"]), matches=matches, cached=cached)
+
+
+def _replace_faces(photo: GalleryPhoto, payload: dict[str, Any], used: dict[str, Any]) -> list[MatchResult]:
+    with transaction.atomic():
+        job, _created = PhotoJob.objects.select_for_update().get_or_create(photo=photo)
+        reviews = {
+            (index, student_id): (confirmed, reviewed_by_id, reviewed_at)
+            for index, student_id, confirmed, reviewed_by_id, reviewed_at in FaceMatch.objects.filter(
+                photo_face__photo=photo, confirmed__isnull=False
+            ).values_list("photo_face__index", "student_id", "confirmed", "reviewed_by_id", "reviewed_at")
+        }
+        PhotoFace.objects.filter(photo=photo).delete()  # cascades to the matches
+        faces = PhotoFace.objects.bulk_create(
+            PhotoFace(
+                photo=photo,
+                index=index,
+                box_top=face["box"]["top"],
+                box_right=face["box"]["right"],
+                box_bottom=face["box"]["bottom"],
+                box_left=face["box"]["left"],
+                detection_score=face["score"],
+                encoding=base64.b64decode(face["encoding"]),
+            )
+            for index, face in enumerate(payload["faces"])
+        )
+        rows = []
+        results = []
+        for index, (face, stored) in enumerate(zip(payload["faces"], faces, strict=True)):
+            for match in face["matches"]:
+                confirmed, reviewed_by_id, reviewed_at = reviews.get((index, match["student_id"]), (None, None, None))
+                rows.append(
+                    FaceMatch(
+                        photo_face=stored,
+                        student_id=match["student_id"],
+                        distance=match["distance"],
+                        similarity=match["similarity"],
+                        confirmed=confirmed,
+                        reviewed_by_id=reviewed_by_id,
+                        reviewed_at=reviewed_at,
+                    )
+                )
+                results.append(MatchResult(index, match["student_id"], match["distance"], match["similarity"]))
+        # A student enrolled but since deleted (the cache may be older than the deletion) is not matched.
+        existing = set(Student.objects.filter(pk__in={row.student_id for row in rows}).values_list("pk", flat=True))
+        FaceMatch.objects.bulk_create(row for row in rows if row.student_id in existing)
+        job.status = PhotoJob.Status.DONE
+        job.last_error = ""
+        job.processed_at = timezone.now()
+        job.settings_used = used
+        job.save()
+        gallery_id = photo.gallery_id
+        transaction.on_commit(lambda: send_progress(gallery_id, photo.pk))
+    return [result for result in results if result.student_id in existing]
+
+
+def send_progress(gallery_id: int, photo_id: int | None = None) -> None:
+    counts = job_counts(gallery_id)
+    events.send_gallery_progress(
+        gallery_id,
+        {
+            "done": counts[PhotoJob.Status.DONE],
+            "failed": counts[PhotoJob.Status.ERROR] + counts[PhotoJob.Status.DEAD],
+            "total": counts["total"],
+            "photo": photo_id,
+        },
+    )
+
+
+def job_counts(gallery_id: int) -> dict[str, int]:
+    """How many of the gallery's photos are in each job state, and in all ("total"; a photo without a job is
+    pending)."""
+    aggregates = {status.value: Count("pk", filter=Q(job__status=status.value)) for status in PhotoJob.Status}
+    counts: dict[str, int] = GalleryPhoto.objects.filter(gallery_id=gallery_id).aggregate(
+        total=Count("pk"), without_job=Count("pk", filter=Q(job__isnull=True)), **aggregates
+    )
+    counts[PhotoJob.Status.PENDING] += counts.pop("without_job")
+    return counts
+
+
+def queue_gallery(gallery: Gallery) -> int:
+    """Queue the processing of every photo of `gallery` whose job is not done or in progress; returns how many.
+
+    Jobs that failed (error, dead) start again from their first attempt.
+    """
+    with transaction.atomic():
+        PhotoJob.objects.bulk_create(
+            [PhotoJob(photo=photo) for photo in GalleryPhoto.objects.filter(gallery=gallery, job__isnull=True)],
+            ignore_conflicts=True,
+        )
+        jobs = PhotoJob.objects.select_for_update().filter(
+            photo__gallery=gallery,
+            status__in=[PhotoJob.Status.PENDING, PhotoJob.Status.ERROR, PhotoJob.Status.DEAD],
+        )
+        photo_ids = list(jobs.values_list("photo_id", flat=True))
+        PhotoJob.objects.filter(photo_id__in=photo_ids).exclude(status=PhotoJob.Status.PENDING).update(
+            status=PhotoJob.Status.PENDING, attempts=0, updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: _queue(photo_ids))
+    return len(photo_ids)
+
+
+def retry_jobs(job_ids: list[int]) -> int:
+    """Queue the failed (error, dead) jobs among `job_ids` again from their first attempt; returns how many."""
+    with transaction.atomic():
+        jobs = PhotoJob.objects.select_for_update().filter(
+            pk__in=job_ids, status__in=[PhotoJob.Status.ERROR, PhotoJob.Status.DEAD]
+        )
+        photo_ids = list(jobs.values_list("photo_id", flat=True))
+        PhotoJob.objects.filter(photo_id__in=photo_ids).update(
+            status=PhotoJob.Status.PENDING, attempts=0, updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: _queue(photo_ids))
+    return len(photo_ids)
+
+
+def _queue(photo_ids: list[int]) -> None:
+    from recognition.tasks import process_gallery_photo
+
+    for photo_id in photo_ids:
+        process_gallery_photo.delay(photo_id)
+
+
+def start_photo_job(photo_id: int) -> PhotoJob | None:
+    """Mark the photo's job processing and count the attempt; None when there is nothing to do (done, or the photo
+    is gone): a task delivered twice does the work once."""
+    with transaction.atomic():
+        job = PhotoJob.objects.select_for_update().filter(photo_id=photo_id).select_related("photo").first()
+        if job is None:
+            if not GalleryPhoto.objects.filter(pk=photo_id).exists():
+                return None
+            job, _created = PhotoJob.objects.get_or_create(photo_id=photo_id)
+        if job.status == PhotoJob.Status.DONE:
+            return None
+        job.status = PhotoJob.Status.PROCESSING
+        job.attempts = F("attempts") + 1
+        job.save(update_fields=["status", "attempts", "updated_at"])
+    job.refresh_from_db()
+    return job
+
+
+def end_photo_job(photo_id: int, status: PhotoJob.Status, error: str) -> None:
+    """Record a failed attempt: `pending` (a retry is coming), or the final `error` / `dead`."""
+    with transaction.atomic():
+        updated = (
+            PhotoJob.objects.filter(photo_id=photo_id)
+            .exclude(status=PhotoJob.Status.DONE)
+            .update(status=status, last_error=error[:255], updated_at=timezone.now())
+        )
+        if updated and status != PhotoJob.Status.PENDING:
+            gallery_id = GalleryPhoto.objects.filter(pk=photo_id).values_list("gallery_id", flat=True).first()
+            if gallery_id is not None:
+                transaction.on_commit(lambda: send_progress(gallery_id, photo_id))
+
+
+def requeue_stale_jobs(older_than: timedelta = STALE_AFTER) -> int:
+    """Queue again the jobs left `processing` by a worker that died; returns how many."""
+    with transaction.atomic():
+        stale = PhotoJob.objects.select_for_update(skip_locked=True).filter(
+            status=PhotoJob.Status.PROCESSING, updated_at__lt=timezone.now() - older_than
+        )
+        photo_ids = list(stale.values_list("photo_id", flat=True))
+        PhotoJob.objects.filter(photo_id__in=photo_ids).update(
+            status=PhotoJob.Status.PENDING, updated_at=timezone.now()
+        )
+        if photo_ids:
+            logger.warning("requeueing %d gallery photo jobs left processing", len(photo_ids))
+        transaction.on_commit(lambda: _queue(photo_ids))
+    return len(photo_ids)
+
+
+def purge_expired_cache() -> int:
+    count, _ = ProcessingCache.objects.filter(expires_at__lte=timezone.now()).delete()
+    return count
+
+
+def review_match(match: FaceMatch, confirmed: bool, by: User | AnonymousUser | None) -> FaceMatch:
+    """Record a person's decision on a match: the student is (True) or is not (False) this face."""
+    with transaction.atomic():
+        FaceMatch.objects.filter(pk=match.pk).update(
+            confirmed=confirmed, reviewed_by=by if isinstance(by, User) else None, reviewed_at=timezone.now()
+        )
+    match.refresh_from_db()
+    return match

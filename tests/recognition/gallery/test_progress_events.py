@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from recognition.events import gallery_group
+from recognition.models import Gallery
+from recognition.services.gallery import queue_gallery
+from tests.markers import committing_db
+from tests.recognition.gallery.conftest import add_photos
+
+pytestmark = committing_db
+
+
+def test_each_finished_photo_sends_the_gallery_progress(gallery: Gallery) -> None:
+    layer: Any = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(gallery_group(gallery.pk), channel)
+    add_photos(gallery, "obama2.jpg", "two_people.jpg")
+
+    queue_gallery(gallery)
+    messages = [async_to_sync(layer.receive)(channel) for _ in range(2)]
+
+    assert [message["type"] for message in messages] == ["gallery.progress", "gallery.progress"]
+    assert [(message["done"], message["total"]) for message in messages] == [(1, 2), (2, 2)]
+    assert all(message["gallery"] == gallery.pk for message in messages)
