@@ -10,7 +10,7 @@ from recognition.models import FacePhoto, Gallery, GalleryPhoto
 from recognition.services.enrollment import add_face_photo
 from recognition.services.gallery import add_gallery_photos
 from school.models import Student
-from tests.factories import SecretaryFactory, StudentFactory
+from tests.factories import StudentFactory
 from tests.support.images import fixture_bytes
 
 ENROLLED = {
@@ -31,13 +31,6 @@ def enrolled(db: None) -> dict[str, Student]:
         students[key] = student
     assert FacePhoto.objects.filter(status=FacePhoto.Status.READY).count() == len(ENROLLED)
     return students
-
-
-@pytest.fixture
-def secretary_api(db: None) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(SecretaryFactory())
-    return client
 
 
 @pytest.fixture
