@@ -32,6 +32,16 @@ urlpatterns = [
         gallery_api.FaceDetailView.as_view(),
         name="gallery-photo-faces",
     ),
+    path(
+        "galleries/<int:gallery_id>/photos/<int:photo_id>/public.jpg",
+        views.gallery_photo_public,
+        name="gallery-photo-public",
+    ),
+    path(
+        "galleries/<int:gallery_id>/photos/<int:photo_id>/original.jpg",
+        views.gallery_photo_original,
+        name="gallery-photo-original",
+    ),
     path("api/faces/matches/<int:pk>/confirm", gallery_api.ConfirmMatchView.as_view(), name="face-match-confirm"),
     path("api/faces/matches/<int:pk>/reject", gallery_api.RejectMatchView.as_view(), name="face-match-reject"),
 ]

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
-from django.http import FileResponse, HttpRequest
+from django.contrib.auth.decorators import login_required, permission_required, user_passes_test
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
-from recognition.models import FacePhoto
+from recognition.models import FacePhoto, GalleryPhoto
+from recognition.services.privacy import PhotoNotProcessed, public_rendition
 
 
 @permission_required("recognition.view_facephoto", raise_exception=True)
@@ -13,6 +18,41 @@ from recognition.models import FacePhoto
 def face_photo_image(request: HttpRequest, pk: int) -> FileResponse:
     """The stored photo, for staff only: face photos are never served from a public media URL."""
     photo = get_object_or_404(FacePhoto, pk=pk)
+    return FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
+
+
+def _is_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A logged-in user who is not staff is refused (403), rather than sent to log in again."""
+    if not getattr(user, "is_staff", False):
+        raise PermissionDenied
+    return True
+
+
+@require_safe
+@login_required
+@permission_required("recognition.view_gallery", raise_exception=True)
+@cache_control(private=True, no_cache=True)
+def gallery_photo_public(request: HttpRequest, gallery_id: int, photo_id: int) -> HttpResponse:
+    """The photo as it may be shared: the faces of students without image consent (and unknown ones, where the
+    gallery asks) blurred. Reviews change what is blurred, so browsers revalidate every time."""
+    photo = get_object_or_404(GalleryPhoto.objects.select_related("gallery"), pk=photo_id, gallery_id=gallery_id)
+    try:
+        data = public_rendition(photo)
+    except PhotoNotProcessed as refusal:
+        return JsonResponse(
+            {"code": refusal.code, "detail": _("The photo's faces have not been processed yet.")}, status=409
+        )
+    return HttpResponse(data, content_type="image/jpeg")
+
+
+@require_safe
+@login_required
+@user_passes_test(_is_staff)
+@permission_required("recognition.change_gallery", raise_exception=True)
+@cache_control(private=True, max_age=3600)
+def gallery_photo_original(request: HttpRequest, gallery_id: int, photo_id: int) -> FileResponse:
+    """The photo as uploaded, faces and all: staff who manage galleries only."""
+    photo = get_object_or_404(GalleryPhoto, pk=photo_id, gallery_id=gallery_id)
     return FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
 
 

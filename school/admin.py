@@ -65,7 +65,7 @@ class ClassroomAdmin(admin.ModelAdmin):
 class StudentForm(forms.ModelForm):
     class Meta:
         model = Student
-        fields = ["full_name", "registration", "birth_date", "active", "biometric_consent"]
+        fields = ["full_name", "registration", "birth_date", "active", "biometric_consent", "image_consent"]
 
 
 class RosterImportForm(forms.Form):
@@ -76,10 +76,18 @@ class RosterImportForm(forms.Form):
 class StudentAdmin(admin.ModelAdmin):
     form = StudentForm
     list_display = ["full_name", "registration", "classroom_codes", "biometric_consent", "active"]
-    list_filter = ["active", "biometric_consent", "enrollments__classroom"]
+    list_filter = ["active", "biometric_consent", "image_consent", "enrollments__classroom"]
     search_fields = ["full_name", "registration"]
     readonly_fields = ["biometric_consent_at", "biometric_consent_by"]
-    fields = ["full_name", "registration", "birth_date", "active", "biometric_consent", *readonly_fields]
+    fields = [
+        "full_name",
+        "registration",
+        "birth_date",
+        "active",
+        "biometric_consent",
+        *readonly_fields,
+        "image_consent",
+    ]
     inlines = [EnrollmentInline]
     change_list_template = "admin/school/student/change_list.html"
 

@@ -91,6 +91,11 @@ class Student(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    image_consent = models.BooleanField(
+        _("image consent"),
+        default=False,
+        help_text=_("Photos in which the student can be recognised may be shared only with this consent."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,7 @@ Columns (header row required, `,` or `;` separated, UTF-8 with or without BOM):
     birth_date                                optional, YYYY-MM-DD or DD/MM/YYYY
     biometric_consent                         optional, sim/não, yes/no, 1/0 (empty keeps the current value)
     active                                    optional, same values (default yes)
+    image_consent                             optional, same values (empty keeps the current value)
 
 A registration already in the database updates that student; appearing twice in one file is an error. Every row is
 validated first; any error aborts the whole import, so a file is imported completely or not at all.
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from school.models import Classroom, Enrollment, Student
 
 REQUIRED_COLUMNS = ("registration", "full_name", "classroom")
-OPTIONAL_COLUMNS = ("birth_date", "biometric_consent", "active")
+OPTIONAL_COLUMNS = ("birth_date", "biometric_consent", "active", "image_consent")
 TRUE_WORDS = {"1", "sim", "s", "yes", "y", "true", "verdadeiro", "x"}
 FALSE_WORDS = {"0", "não", "nao", "n", "no", "false", "falso"}
 
@@ -64,6 +65,7 @@ class _Row:
     birth_date: dt.date | None
     consent: bool | None
     active: bool
+    image_consent: bool | None
 
 
 def import_roster(source: TextIO | bytes | str, *, recorded_by: User | AnonymousUser | None = None) -> ImportReport:
@@ -88,6 +90,8 @@ def import_roster(source: TextIO | bytes | str, *, recorded_by: User | Anonymous
             student.active = row.active
             if row.birth_date is not None:
                 student.birth_date = row.birth_date
+            if row.image_consent is not None:
+                student.image_consent = row.image_consent
             if row.consent is not None and row.consent != student.biometric_consent:
                 # Withdrawing consent through a file is refused in validation; here it can only be granted.
                 student.biometric_consent = True
@@ -158,6 +162,7 @@ def _parse(text: str) -> list[_Row]:
                 birth_date=_parse_date(values.get("birth_date", "")),
                 consent=_parse_bool(values.get("biometric_consent", "")),
                 active=_parse_bool(values.get("active", "")) is not False,
+                image_consent=_parse_bool(values.get("image_consent", "")),
             )
         )
     if errors:
@@ -190,7 +195,7 @@ def _row_errors(
     raw_date = values.get("birth_date", "")
     if raw_date and _parse_date(raw_date) is None:
         yield RowError(line, _("birth_date %(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)") % {"value": raw_date})
-    for column in ("biometric_consent", "active"):
+    for column in ("biometric_consent", "active", "image_consent"):
         raw = values.get(column, "")
         if raw and _parse_bool(raw) is None:
             yield RowError(line, _("%(column)s %(value)s is not yes or no") % {"column": column, "value": raw})

@@ -198,6 +198,28 @@ def test_withdrawing_consent_through_a_file_is_refused(tmp_path: Path, classroom
     assert not Enrollment.objects.exists()
 
 
+def test_image_consent_is_set_granted_withdrawn_or_kept_by_the_file(
+    tmp_path: Path, classrooms: list[Classroom]
+) -> None:
+    StudentFactory(registration="2024002", image_consent=True)
+    StudentFactory(registration="2024003", image_consent=True)
+    path = write(
+        tmp_path,
+        "registration,full_name,classroom,image_consent\n"
+        "2024001,Barack Obama,3AT.I,sim\n2024002,Joe Biden,3AT.I,não\n2024003,Lin-Manuel Miranda,2AT.I,\n"
+        "2024004,Alex Lacamoire,2AT.I,\n",
+    )
+
+    import_students(path)
+    errors, _summary = failed_import(
+        write(tmp_path, "registration,full_name,classroom,image_consent\n2024005,Ana Souza,3AT.I,talvez\n")
+    )
+
+    consent = dict(Student.objects.values_list("registration", "image_consent"))
+    assert consent == {"2024001": True, "2024002": False, "2024003": True, "2024004": False}
+    assert errors.splitlines() == ["line 2: image_consent talvez is not yes or no"]
+
+
 @pytest.fixture
 def secretary(client: Client) -> User:
     user = SecretaryFactory()
