@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from numpy.typing import NDArray
 
+from recognition.engine import FaceBox
 from school.models import Student
 
 ENCODING_DTYPE = np.dtype("<f4")  # 128 little-endian float32: 512 bytes a face
@@ -225,6 +226,9 @@ class PhotoFace(models.Model):
     @property
     def box(self) -> dict[str, int]:
         return {"top": self.box_top, "right": self.box_right, "bottom": self.box_bottom, "left": self.box_left}
+
+    def face_box(self) -> FaceBox:
+        return FaceBox(self.box_top, self.box_right, self.box_bottom, self.box_left)
 
 
 class FaceMatch(models.Model):

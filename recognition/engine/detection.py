@@ -7,6 +7,7 @@ full-resolution image with the boxes mapped back.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,6 +80,12 @@ class FaceBox:
             bottom=round(self.bottom * factor),
             left=round(self.left * factor),
         )
+
+    def grown(self, fraction: float) -> FaceBox:
+        """Pushed out on every side by ``fraction`` of its width/height (rounded up): room for hair and chin."""
+        pad_x = math.ceil(self.width * fraction)
+        pad_y = math.ceil(self.height * fraction)
+        return FaceBox(self.top - pad_y, self.right + pad_x, self.bottom + pad_y, self.left - pad_x)
 
     def clipped(self, height: int, width: int) -> FaceBox:
         """Clamp to an image of ``height`` x ``width`` (dlib happily returns boxes that overhang the border)."""

@@ -25,7 +25,6 @@ Not thread-safe: one pipeline per video stream. Nothing here imports Django.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal
@@ -353,9 +352,7 @@ def face_crop_jpeg(
 ) -> bytes:
     """A JPEG of the face in ``box`` with ``margin`` around it, at most ``max_side`` px on its longest side."""
     height, width = frame.shape[:2]
-    pad_x = math.ceil(box.width * margin)
-    pad_y = math.ceil(box.height * margin)
-    padded = FaceBox(box.top - pad_y, box.right + pad_x, box.bottom + pad_y, box.left - pad_x).clipped(height, width)
+    padded = box.grown(margin).clipped(height, width)
     crop = frame[padded.top : padded.bottom, padded.left : padded.right]
     if crop.size == 0:
         crop = frame

@@ -8,7 +8,6 @@ for it at all. Only a processed photo has known faces: any other is refused, so 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Literal
 
 import cv2
@@ -16,7 +15,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from recognition.engine import load_image
+from recognition.engine import FaceBox, load_image
 from recognition.models import FaceMatch, GalleryPhoto, PhotoFace, PhotoJob
 
 #: Each side of a face box is pushed out by this fraction of the box's size before blurring (about 20% larger),
@@ -38,34 +37,11 @@ class PhotoNotProcessed(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class Box:
-    top: int
-    right: int
-    bottom: int
-    left: int
-
-    @classmethod
-    def of(cls, face: PhotoFace) -> Box:
-        return cls(face.box_top, face.box_right, face.box_bottom, face.box_left)
-
-    def enlarged(self, width: int, height: int, margin: float = MARGIN) -> Box:
-        """The box pushed out by `margin` of its size on each side, clipped to a `width` x `height` image."""
-        dx = round((self.right - self.left) * margin)
-        dy = round((self.bottom - self.top) * margin)
-        return Box(
-            top=max(0, self.top - dy),
-            right=min(width, self.right + dx),
-            bottom=min(height, self.bottom + dy),
-            left=max(0, self.left - dx),
-        )
-
-
 def _job_status(photo: GalleryPhoto) -> str:
     return PhotoJob.objects.filter(photo=photo).values_list("status", flat=True).first() or ""
 
 
-def faces_to_blur(photo: GalleryPhoto) -> list[Box]:
+def faces_to_blur(photo: GalleryPhoto) -> list[FaceBox]:
     """The boxes (in the upright image) of the faces of `photo` that the public rendition must hide."""
     blur_unknown = photo.gallery.blur_unknown_faces
     faces = PhotoFace.objects.filter(photo=photo).order_by("index")
@@ -85,11 +61,11 @@ def faces_to_blur(photo: GalleryPhoto) -> list[Box]:
     for face in faces:
         accepted = best.get(face.pk)
         if (accepted is None and blur_unknown) or (accepted is not None and not accepted.student.image_consent):
-            boxes.append(Box.of(face))
+            boxes.append(face.face_box())
     return boxes
 
 
-def blur_face(image: np.ndarray, box: Box) -> None:
+def blur_face(image: np.ndarray, box: FaceBox) -> None:
     """Make the region `box` of the RGB `image` unrecognisable, in place: pixelated, then blurred."""
     region = image[box.top : box.bottom, box.left : box.right]
     height, width = region.shape[:2]
@@ -117,7 +93,7 @@ def public_rendition(photo: GalleryPhoto, *, format: Literal["jpeg", "png"] = "j
     image = np.ascontiguousarray(load_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)).copy()
     height, width = image.shape[:2]
     for box in faces_to_blur(photo):
-        blur_face(image, box.enlarged(width, height))
+        blur_face(image, box.grown(MARGIN).clipped(height, width))
     buffer = io.BytesIO()
     if format == "png":
         Image.fromarray(image).save(buffer, "PNG")

@@ -11,12 +11,12 @@ from django.test import Client
 from numpy.typing import NDArray
 from PIL import Image
 
-from recognition.engine import load_image
+from recognition.engine import FaceBox, load_image
 from recognition.models import FaceMatch, Gallery, GalleryPhoto, PhotoFace, PhotoJob
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import add_face_photo
 from recognition.services.gallery import add_gallery_photos, process_photo, review_match
-from recognition.services.privacy import Box, PhotoNotProcessed, faces_to_blur, public_rendition
+from recognition.services.privacy import MARGIN, PhotoNotProcessed, faces_to_blur, public_rendition
 from school.models import Student
 from tests.factories import SecretaryFactory, StudentFactory, TeacherFactory
 from tests.markers import committing_db
@@ -58,11 +58,11 @@ def pixels(data: bytes) -> NDArray[np.int16]:
         return np.asarray(image.convert("RGB"), dtype=np.int16)
 
 
-def region(image: NDArray[np.int16], box: Box) -> NDArray[np.int16]:
+def region(image: NDArray[np.int16], box: FaceBox) -> NDArray[np.int16]:
     return image[box.top : box.bottom, box.left : box.right]
 
 
-def outside(image: NDArray[np.int16], *boxes: Box) -> NDArray[np.int16]:
+def outside(image: NDArray[np.int16], *boxes: FaceBox) -> NDArray[np.int16]:
     mask = np.ones(image.shape[:2], dtype=bool)
     for box in boxes:
         mask[box.top : box.bottom, box.left : box.right] = False
@@ -84,8 +84,8 @@ def hidden(blurred: NDArray[np.int16], original: NDArray[np.int16]) -> bool:
     return mean_difference(blurred, original) > 15 and detail(blurred) < detail(original) / 2
 
 
-def enlarged(photo: GalleryPhoto, face: PhotoFace) -> Box:
-    return Box.of(face).enlarged(photo.width or 0, photo.height or 0)
+def enlarged(photo: GalleryPhoto, face: PhotoFace) -> FaceBox:
+    return face.face_box().grown(MARGIN).clipped(photo.height or 0, photo.width or 0)
 
 
 @committing_db
@@ -99,7 +99,7 @@ def test_only_the_face_of_the_student_without_image_consent_is_blurred(
 
     rendition = pixels(public_rendition(photo, format="png"))
 
-    assert faces_to_blur(photo) == [Box.of(face_of(photo, students["biden"]))]
+    assert faces_to_blur(photo) == [face_of(photo, students["biden"]).face_box()]
     assert rendition.shape == original.shape
     assert np.array_equal(outside(rendition, biden), outside(original, biden))  # Obama's face included
     assert np.array_equal(region(rendition, obama), region(original, obama))
@@ -143,7 +143,7 @@ def test_an_unknown_face_is_blurred_only_in_a_gallery_that_asks_for_it(students:
 
     original = load_image(data).astype(np.int16)
     box = enlarged(blurred_photo, alex)
-    assert faces_to_blur(blurred_photo) == [Box.of(alex)]
+    assert faces_to_blur(blurred_photo) == [alex.face_box()]
     assert hidden(region(rendition, box), region(original, box))
     assert np.array_equal(outside(rendition, box), outside(original, box))
     assert faces_to_blur(kept_photo) == [] and np.array_equal(kept, original)
@@ -161,9 +161,9 @@ def test_a_rejected_match_leaves_the_face_unknown(students: dict[str, Student], 
     photo.refresh_from_db()
     blurred = faces_to_blur(photo)
 
-    biden = Box.of(face_of(photo, students["biden"]))
+    biden = face_of(photo, students["biden"]).face_box()
     assert kept == [biden]  # Obama is no longer known to have consented, but unknown faces are kept here
-    assert sorted(blurred, key=lambda box: box.left) == sorted([biden, Box.of(obama)], key=lambda box: box.left)
+    assert sorted(blurred, key=lambda box: box.left) == sorted([biden, obama.face_box()], key=lambda box: box.left)
 
 
 @pytest.mark.django_db
@@ -185,8 +185,8 @@ def test_a_confirmed_match_wins_over_a_closer_one(gallery: Gallery) -> None:
     closer.save()
     further.save()
 
-    assert before == [Box(10, 60, 60, 10)] and after == []
-    assert faces_to_blur(photo) == [Box(10, 60, 60, 10)]
+    assert before == [FaceBox(10, 60, 60, 10)] and after == []
+    assert faces_to_blur(photo) == [FaceBox(10, 60, 60, 10)]
 
 
 @committing_db
