@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,6 @@ bench-latency: $(VENV)/.dev
 
 bench-stream: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.stream $(BENCH_ARGS)
+
+bench-gallery: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.gallery $(BENCH_ARGS)
