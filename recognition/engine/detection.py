@@ -3,6 +3,11 @@
 Detection is the expensive, resolution-sensitive step (HOG with one upsample costs ~0.8 s on a 2200x970 photo
 here), so it runs on a copy shrunk to ``max_side``. Encoding is cheap and benefits from detail, so it runs on the
 full-resolution image with the boxes mapped back.
+
+Video frames can be detected on a grey copy (``grey=True``): dlib computes its HOG gradients on each colour
+channel of an RGB image and keeps the strongest, which costs ~1.5x more (72 against 48 ms on a 640x360 frame with
+one upsample). Grey finds the same faces on the clip, give or take a few pixels of box, but misses some faint ones
+that colour finds (a blurred portrait), so photos, detected once, keep colour.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import cv2
+import dlib
 import face_recognition
 import numpy as np
 from numpy.typing import NDArray
@@ -102,7 +109,8 @@ class FaceDetector:
 
     ``max_side`` bounds the longest side of the copy that detection runs on; ``upsample`` is dlib's
     number_of_times_to_upsample (each one lets HOG find faces half as big, at ~4x the cost); ``num_jitters`` is
-    how many perturbed crops are averaged per encoding (N times slower, slightly more stable).
+    how many perturbed crops are averaged per encoding (N times slower, slightly more stable); ``grey`` runs HOG
+    on a grey copy (faster, see the module docstring; the CNN model always sees colour).
     """
 
     def __init__(
@@ -111,6 +119,7 @@ class FaceDetector:
         max_side: int = DEFAULT_DETECTION_MAX_SIDE,
         upsample: int = DEFAULT_UPSAMPLE,
         num_jitters: int = DEFAULT_NUM_JITTERS,
+        grey: bool = False,
     ) -> None:
         if model not in ("hog", "cnn"):
             raise ValueError(f"unknown detection model {model!r}, expected 'hog' or 'cnn'")
@@ -124,11 +133,12 @@ class FaceDetector:
         self.max_side = max_side
         self.upsample = upsample
         self.num_jitters = num_jitters
+        self.grey = grey
 
     def __repr__(self) -> str:
         return (
             f"FaceDetector(model={self.model!r}, max_side={self.max_side}, upsample={self.upsample}, "
-            f"num_jitters={self.num_jitters})"
+            f"num_jitters={self.num_jitters}, grey={self.grey})"
         )
 
     def detect(self, image: RGBImage) -> list[FaceBox]:
@@ -136,7 +146,12 @@ class FaceDetector:
         image = _as_rgb(image)
         height, width = image.shape[:2]
         small, scale = downscale(image, self.max_side)
-        locations = face_recognition.face_locations(small, number_of_times_to_upsample=self.upsample, model=self.model)
+        if self.model == "hog":
+            scanned = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if self.grey else small
+            rectangles = _hog_detector()(scanned, self.upsample)
+            locations = [(rect.top(), rect.right(), rect.bottom(), rect.left()) for rect in rectangles]
+        else:
+            locations = face_recognition.face_locations(small, number_of_times_to_upsample=self.upsample, model="cnn")
         boxes = []
         for top, right, bottom, left in locations:
             box = FaceBox(int(top), int(right), int(bottom), int(left))
@@ -169,6 +184,17 @@ class FaceDetector:
         if max_faces is not None:
             boxes = boxes[:max_faces]
         return boxes, self.encode(image, boxes)
+
+
+_hog: dlib.fhog_object_detector | None = None
+
+
+def _hog_detector() -> dlib.fhog_object_detector:
+    # The model is loaded once per process, on first use (face_recognition does the same at import).
+    global _hog
+    if _hog is None:
+        _hog = dlib.get_frontal_face_detector()
+    return _hog
 
 
 def _as_rgb(image: RGBImage) -> RGBImage:

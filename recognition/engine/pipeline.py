@@ -11,14 +11,18 @@ encoding ~75 ms, matching well under 1 ms. So the pipeline
 3. detects on a copy at most ``detect_max_side`` px wide and maps the boxes back to the frame;
 4. follows faces with a :class:`FaceTracker` and encodes a track's face (on the full-resolution frame) only when the
    track is new or its last encoding is ``recheck_s`` old (``5 * recheck_s`` once its identity is decided);
-5. decides a track's identity over all its recognitions: each student's area-weighted mean distance (a recognition
-   that did not list the student counts 1.0 for it); decided after ``min_faces`` recognitions when the best mean is
-   <= ``tolerance`` and the runner-up's is at least ``margin`` further. An ambiguous track stays unknown.
+5. decides a track's identity over its last ``decision_window`` recognitions (default ``2 * min_faces``): each
+   student's area-weighted mean distance (a recognition that did not list the student counts 1.0 for it); decided
+   after ``min_faces`` recognitions when the best mean is <= ``tolerance`` and the runner-up's is at least
+   ``margin`` further. Only the recent ones count because a face is seen better as it comes closer and turns to
+   the camera: its first, poor views must not hold the decision back for as long as the track lives. An ambiguous
+   track stays unknown.
 
 Once decided, an identity is kept (attendance is never taken back) and reported once, in ``identifications``. Later
 recognitions may favour another student; the track switches to that student, and reports it, only when the rule
-decides for them over at least ``2 * min_faces`` recognitions: a couple of poor frames must not rename a face that
-was already recognised, but a track that really was mis-assigned (e.g. two people crossing) can still be corrected.
+decides for them over a full window of at least ``2 * min_faces`` recognitions: a couple of poor frames must not
+rename a face that was already recognised, but a track that really was mis-assigned (e.g. two people crossing) can
+still be corrected.
 
 Not thread-safe: one pipeline per video stream. Nothing here imports Django.
 """
@@ -83,6 +87,7 @@ class PipelineConfig:
     margin: float = DEFAULT_MARGIN
     max_faces: int = 20
     top_k: int = DEFAULT_TOP_K
+    decision_window: int | None = None  # recognitions the decision looks at, the latest; None: 2 * min_faces
 
     def __post_init__(self) -> None:
         if not self.sample_fps > 0:
@@ -103,6 +108,12 @@ class PipelineConfig:
             raise ValueError("max_faces must be >= 1")
         if self.top_k < 1:
             raise ValueError("top_k must be >= 1")
+        if self.decision_window is not None and self.decision_window < self.min_faces:
+            raise ValueError("decision_window must be >= min_faces")
+
+    @property
+    def window(self) -> int:
+        return 2 * self.min_faces if self.decision_window is None else self.decision_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +289,7 @@ class FramePipeline:
                         Identification(
                             track_id=track.id,
                             student_id=reported,
-                            distance=track.mean_distance(reported),
+                            distance=track.mean_distance(reported, config.window),
                             box=track.box,
                             timestamp=timestamp,
                             crop_jpeg=face_crop_jpeg(frame, track.box),
@@ -321,14 +332,15 @@ class FramePipeline:
         if decided is not None:
             student, _ = decided
             if track.student_id is None or (
-                student != track.student_id and len(track.recognitions) >= 2 * self.config.min_faces
+                student != track.student_id
+                and min(len(track.recognitions), self.config.window) >= 2 * self.config.min_faces
             ):
                 track.student_id = student
                 if student not in track.identified:
                     track.identified.append(student)
                     reported = student
         if track.student_id is not None:
-            track.distance = track.mean_distance(track.student_id)
+            track.distance = track.mean_distance(track.student_id, self.config.window)
         return reported
 
 
@@ -336,7 +348,7 @@ def decide_identity(track: Track, config: PipelineConfig) -> tuple[int, float] |
     """(student id, weighted mean distance) when the track's recognitions decide an identity, else None."""
     if len(track.recognitions) < config.min_faces:
         return None
-    ranking = track.ranking()
+    ranking = track.ranking(config.window)
     if not ranking:
         return None
     best_student, best = ranking[0]

@@ -1,4 +1,4 @@
-"""Face tracks: the same face followed from frame to frame by box overlap.
+"""Face tracks: the same face followed from frame to frame by box overlap or, failing that, by nearness.
 
 Encoding a face costs several times more than detecting it (~75 ms against ~17-70 ms per frame here), and a face
 in front of a camera stays for many frames, so the pipeline encodes a *track* once and re-checks it now and then
@@ -8,16 +8,33 @@ what lets an identity be decided on more than one lucky (or unlucky) frame.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .detection import FaceBox
 from .matcher import Candidate
 
-__all__ = ["DEFAULT_IOU_THRESHOLD", "DEFAULT_MAX_MISSING_S", "FaceTracker", "Recognition", "Track", "iou"]
+__all__ = [
+    "DEFAULT_IOU_THRESHOLD",
+    "DEFAULT_MAX_MISSING_S",
+    "DEFAULT_MAX_SHIFT",
+    "DEFAULT_MAX_SIZE_RATIO",
+    "FaceTracker",
+    "Recognition",
+    "Track",
+    "iou",
+    "shift",
+]
 
 #: Boxes of one face in consecutive analysed frames overlap well above this; two different faces side by side do
 #: not overlap at all.
 DEFAULT_IOU_THRESHOLD = 0.3
+#: Analysed frames are ~0.5 s apart, long enough for a head to move half its width (the clip: 0.4-0.6), which
+#: leaves boxes of one face overlapping less than the IoU threshold. A box whose centre is within this many face
+#: widths of a track's, and whose size is within DEFAULT_MAX_SIZE_RATIO of it, continues the track too: two
+#: people's faces are at least about a face width apart.
+DEFAULT_MAX_SHIFT = 0.75
+DEFAULT_MAX_SIZE_RATIO = 1.5
 #: A track survives a face missed by the detector (turned head, occlusion) for this long.
 DEFAULT_MAX_MISSING_S = 1.5
 #: Distance of a student that a recognition did not list among its candidates (dlib distances live in 0..~1.2;
@@ -33,6 +50,16 @@ def iou(a: FaceBox, b: FaceBox) -> float:
         return 0.0
     overlap = width * height
     return overlap / (a.area + b.area - overlap)
+
+
+def shift(a: FaceBox, b: FaceBox) -> float:
+    """Distance between the boxes' centres, in widths of the larger box (inf for empty boxes)."""
+    size = max(a.width, b.width)
+    if size <= 0:
+        return math.inf
+    dx = (a.left + a.right - b.left - b.right) / 2
+    dy = (a.top + a.bottom - b.top - b.bottom) / 2
+    return math.hypot(dx, dy) / size
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,52 +85,66 @@ class Track:
     student_id: int | None = None
     distance: float | None = None
     identified: list[int] = field(default_factory=list)  # students already reported for this track, in order
-    # Running sums so that each student's weighted mean costs O(candidates), however long the track lives:
-    # sum_r w_r * d_r(s) = total_weight + sum over the recognitions that list s of w_r * (d_r(s) - ABSENT_DISTANCE).
-    _total_weight: float = 0.0
-    _excess: dict[int, float] = field(default_factory=dict)
 
     def add_recognition(self, recognition: Recognition) -> None:
         if not recognition.weight > 0:
             raise ValueError("a recognition needs a positive weight")
         self.recognitions.append(recognition)
         self.last_encoded = recognition.timestamp
-        self._total_weight += recognition.weight
-        for candidate in recognition.candidates:
-            previous = self._excess.get(candidate.student_id, 0.0)
-            self._excess[candidate.student_id] = previous + recognition.weight * (candidate.distance - ABSENT_DISTANCE)
 
-    def mean_distance(self, student_id: int) -> float:
-        """Area-weighted mean distance of ``student_id`` over the recognitions (1.0 where it was not listed)."""
-        if not self.recognitions:
-            return ABSENT_DISTANCE
-        return ABSENT_DISTANCE + self._excess.get(student_id, 0.0) / self._total_weight
+    def mean_distance(self, student_id: int, window: int | None = None) -> float:
+        """Area-weighted mean distance of ``student_id`` over the last ``window`` recognitions (all when None;
+        1.0 where a recognition did not list the student)."""
+        return dict(self.ranking(window)).get(student_id, ABSENT_DISTANCE)
 
-    def ranking(self) -> list[tuple[int, float]]:
-        """(student id, weighted mean distance) of every student any recognition listed, best first."""
-        if not self.recognitions:
+    def ranking(self, window: int | None = None) -> list[tuple[int, float]]:
+        """(student id, weighted mean distance) of every student the last ``window`` recognitions (all when None)
+        listed, best first."""
+        recent = self.recognitions if window is None else self.recognitions[-window:]
+        total_weight = sum(recognition.weight for recognition in recent)
+        if not recent:
             return []
-        scores = [(student, ABSENT_DISTANCE + excess / self._total_weight) for student, excess in self._excess.items()]
+        # sum_r w_r * d_r(s) = total weight + sum over the recognitions listing s of w_r * (d_r(s) - ABSENT_DISTANCE)
+        excess: dict[int, float] = {}
+        for recognition in recent:
+            for candidate in recognition.candidates:
+                gap = recognition.weight * (candidate.distance - ABSENT_DISTANCE)
+                excess[candidate.student_id] = excess.get(candidate.student_id, 0.0) + gap
+        scores = [(student, ABSENT_DISTANCE + gap / total_weight) for student, gap in excess.items()]
         scores.sort(key=lambda item: (item[1], item[0]))
         return scores
 
 
 class FaceTracker:
-    """Assigns each frame's face boxes to tracks, greedily by IoU (best pair first), or starts new tracks.
+    """Assigns each frame's face boxes to tracks, or starts new tracks.
+
+    A box may continue a track it overlaps by at least ``iou_threshold``, or one whose centre is within
+    ``max_shift`` face widths and whose size is within ``max_size_ratio``; pairs are taken greedily, nearest
+    (smallest :func:`shift`) first.
 
     Tracks not seen for more than ``max_missing_s`` are dropped at the next ``update``; the tracks dropped by the
     last call are in ``dropped`` so callers can finish them. Not thread-safe: one tracker per video stream.
     """
 
     def __init__(
-        self, iou_threshold: float = DEFAULT_IOU_THRESHOLD, max_missing_s: float = DEFAULT_MAX_MISSING_S
+        self,
+        iou_threshold: float = DEFAULT_IOU_THRESHOLD,
+        max_missing_s: float = DEFAULT_MAX_MISSING_S,
+        max_shift: float = DEFAULT_MAX_SHIFT,
+        max_size_ratio: float = DEFAULT_MAX_SIZE_RATIO,
     ) -> None:
         if not 0.0 < iou_threshold <= 1.0:
             raise ValueError("iou_threshold must be in (0, 1]")
         if max_missing_s < 0:
             raise ValueError("max_missing_s must be >= 0")
+        if max_shift < 0:
+            raise ValueError("max_shift must be >= 0 (0: overlap alone)")
+        if max_size_ratio < 1:
+            raise ValueError("max_size_ratio must be >= 1")
         self.iou_threshold = iou_threshold
         self.max_missing_s = max_missing_s
+        self.max_shift = max_shift
+        self.max_size_ratio = max_size_ratio
         self.dropped: list[Track] = []
         self._tracks: list[Track] = []
         self._next_id = 1
@@ -122,14 +163,14 @@ class FaceTracker:
         pairs = []
         for box_index, box in enumerate(boxes):
             for track_index, track in enumerate(self._tracks):
-                overlap = iou(track.box, box)
-                if overlap >= self.iou_threshold:
-                    pairs.append((overlap, track_index, box_index))
-        # Best overlap first; ties go to the older track and the earlier (larger) box, so results are repeatable.
-        pairs.sort(key=lambda pair: (-pair[0], pair[1], pair[2]))
+                if self._continues(track.box, box):
+                    pairs.append((shift(track.box, box), -iou(track.box, box), track_index, box_index))
+        # Nearest first; ties go to the better overlap, the older track and the earlier (larger) box, so results
+        # are repeatable.
+        pairs.sort()
         assigned: list[Track | None] = [None] * len(boxes)
         taken: set[int] = set()
-        for _, track_index, box_index in pairs:
+        for _, _, track_index, box_index in pairs:
             if track_index in taken or assigned[box_index] is not None:
                 continue
             track = self._tracks[track_index]
@@ -146,6 +187,12 @@ class FaceTracker:
                 self._tracks.append(track_or_none)
             result.append(track_or_none)
         return result
+
+    def _continues(self, previous: FaceBox, box: FaceBox) -> bool:
+        if iou(previous, box) >= self.iou_threshold:
+            return True
+        smaller, larger = sorted((max(previous.width, 1), max(box.width, 1)))
+        return larger / smaller <= self.max_size_ratio and shift(previous, box) <= self.max_shift
 
     def touch(self, timestamp: float) -> None:
         """Mark every live track as seen at ``timestamp``: for frames known to be unchanged (no motion)."""

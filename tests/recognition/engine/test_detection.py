@@ -98,13 +98,13 @@ def test_detection_runs_on_a_downscaled_copy_and_maps_boxes_back_to_the_original
     # the boxes found on it, mapped back, must be the original boxes times 4.
     detector = FaceDetector(max_side=1126)
     seen_shapes: list[tuple[int, ...]] = []
-    real_face_locations = detection_module.face_recognition.face_locations
+    real_detector = detection_module._hog_detector()
 
-    def spy(image: NDArray[np.uint8], *args: Any, **kwargs: Any) -> Any:
+    def spy(image: NDArray[np.uint8], upsample: int) -> Any:
         seen_shapes.append(image.shape)
-        return real_face_locations(image, *args, **kwargs)
+        return real_detector(image, upsample)
 
-    monkeypatch.setattr(detection_module.face_recognition, "face_locations", spy)
+    monkeypatch.setattr(detection_module, "_hog_detector", lambda: spy)
 
     boxes = detector.detect(two_people_4x)
 
@@ -167,3 +167,14 @@ def test_detector_settings_are_validated() -> None:
     for bad in ({"model": "sift"}, {"max_side": 0}, {"upsample": -1}, {"num_jitters": 0}):
         with pytest.raises(ValueError):
             FaceDetector(**bad)
+
+
+def test_a_grey_detector_finds_the_same_faces_as_colour_in_a_group_photo(fixture_image: ImageGetter) -> None:
+    photo = fixture_image("two_people.jpg")
+
+    colour = FaceDetector(upsample=1).detect(photo)
+    grey = FaceDetector(upsample=1, grey=True).detect(photo)
+
+    assert len(grey) == len(colour) == 2
+    for got, want in zip(sorted(grey, key=lambda b: b.left), sorted(colour, key=lambda b: b.left), strict=True):
+        assert iou(got, want) > 0.6
