@@ -271,6 +271,7 @@ class GalleryAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     filter_horizontal = ["classrooms"]
     inlines = [GalleryPhotoInline]
+    change_form_template = "recognition/gallery_admin_change_form.html"  # adds a link to the gallery page
 
     def save_model(self, request: HttpRequest, obj: Gallery, form: forms.ModelForm, change: bool) -> None:
         if not change and obj.owner_id is None and isinstance(request.user, User):

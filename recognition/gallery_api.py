@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -18,6 +20,8 @@ from recognition.api import rejection_error
 from recognition.engine import ImageRejected
 from recognition.gallery_serializers import (
     AddedPhotoSerializer,
+    AssignedFaceSerializer,
+    AssignFaceRequestSerializer,
     FaceMatchSerializer,
     FaceResultsQuerySerializer,
     FaceResultsSerializer,
@@ -29,6 +33,7 @@ from recognition.gallery_serializers import (
     QueuedSerializer,
 )
 from recognition.models import FaceMatch, Gallery, GalleryPhoto, PhotoFace, PhotoJob
+from recognition.services.face_review import AssignmentRefused, assign_face
 from recognition.services.gallery import (
     add_gallery_photos,
     job_counts,
@@ -36,6 +41,7 @@ from recognition.services.gallery import (
     queue_gallery,
     review_match,
 )
+from school.api import Unprocessable
 from school.models import Student
 
 
@@ -114,8 +120,9 @@ class ProcessAllFacesView(APIView):
 
     @extend_schema(request=None, responses={202: QueuedSerializer})
     def post(self, request: Request, gallery_id: int) -> Response:
-        queued = queue_gallery(get_object_or_404(Gallery, pk=gallery_id))
-        return Response(QueuedSerializer({"queued": queued}).data, status=status.HTTP_202_ACCEPTED)
+        result = queue_gallery(get_object_or_404(Gallery, pk=gallery_id))
+        body = {"queued": result.queued, "cached": result.cached}
+        return Response(QueuedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class FaceProcessStatusView(APIView):
@@ -221,3 +228,37 @@ class ConfirmMatchView(ReviewMatchView):
 
 class RejectMatchView(ReviewMatchView):
     confirmed = False
+
+
+class AssignFaceView(APIView):
+    """Say who a gallery face is (a confirmed match), and optionally enroll the face for that student."""
+
+    permission_classes = [permissions.IsAuthenticated, staff_with("recognition.change_facematch")]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request=AssignFaceRequestSerializer,
+        responses={200: AssignedFaceSerializer},
+        description="422 codes: unknown_student; with enroll, no_consent or the enrollment rejection of the "
+        "cropped face (no_face, multiple_faces, face_too_small, too_blurry); face_gone when the photo was "
+        "processed again meanwhile. Nothing is written on a 422.",
+    )
+    def post(self, request: Request, gallery_id: int, photo_id: int, index: int) -> Response:
+        face = get_object_or_404(
+            PhotoFace.objects.select_related("photo"), photo_id=photo_id, photo__gallery_id=gallery_id, index=index
+        )
+        form = AssignFaceRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        enroll = form.validated_data["enroll"]
+        if enroll and not request.user.has_perm("recognition.add_facephoto"):
+            raise PermissionDenied
+        student = Student.objects.filter(pk=form.validated_data["student_id"]).first()
+        if student is None:
+            raise Unprocessable(
+                "unknown_student", _("No student has the id %(id)s.") % {"id": form.validated_data["student_id"]}
+            )
+        try:
+            result = assign_face(face, student, request.user, enroll=enroll)
+        except AssignmentRefused as refusal:
+            raise Unprocessable(refusal.code, refusal.detail) from None
+        return Response(AssignedFaceSerializer(result).data)

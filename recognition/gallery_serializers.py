@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from recognition.models import FaceMatch, PhotoFace, PhotoJob
-from recognition.serializers import FaceBoxSerializer
+from recognition.serializers import FaceBoxSerializer, FacePhotoSerializer
 
 
 class GalleryUploadSerializer(serializers.Serializer):
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),  # empty: the engine answers not_an_image
         allow_empty=False,
-        max_length=500,
+        max_length=settings.DATA_UPLOAD_MAX_NUMBER_FILES,
     )
 
 
@@ -45,7 +46,8 @@ class ProcessFacesSerializer(serializers.Serializer):
 
 
 class QueuedSerializer(serializers.Serializer):
-    queued = serializers.IntegerField()
+    queued = serializers.IntegerField(help_text="Photos sent to the workers.")
+    cached = serializers.IntegerField(help_text="Photos done at once from a stored result for the same settings.")
 
 
 class ProcessStatusSerializer(serializers.Serializer):
@@ -116,3 +118,21 @@ class FaceResultsSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     results = StudentPhotoSerializer(many=True)
+
+
+class AssignFaceRequestSerializer(serializers.Serializer):
+    student_id = serializers.IntegerField(help_text="The student the face is.")
+    enroll = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also add the face (cropped from the photo) to the student's enrollment photos; needs biometric "
+        "consent and a face that passes the enrollment checks.",
+    )
+
+
+class AssignedFaceSerializer(serializers.Serializer):
+    match = FaceMatchSerializer(help_text="The face's match with the student, confirmed.")
+    created = serializers.BooleanField(help_text="False: an existing match of the face and student was confirmed.")
+    face_photo = FacePhotoSerializer(
+        allow_null=True, help_text="The enrollment photo made from the face (enroll), encoded in the background."
+    )

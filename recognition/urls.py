@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recognition import api, gallery_api, views
+from recognition import api, gallery_api, gallery_views, views
 
 app_name = "recognition"
 
@@ -44,4 +44,16 @@ urlpatterns = [
     ),
     path("api/faces/matches/<int:pk>/confirm", gallery_api.ConfirmMatchView.as_view(), name="face-match-confirm"),
     path("api/faces/matches/<int:pk>/reject", gallery_api.RejectMatchView.as_view(), name="face-match-reject"),
+    path(
+        "api/galleries/<int:gallery_id>/photos/<int:photo_id>/faces/<int:index>/assign",
+        gallery_api.AssignFaceView.as_view(),
+        name="gallery-face-assign",
+    ),
+    # Gallery pages (staff)
+    path("galleries/", gallery_views.gallery_list, name="galleries"),
+    path("galleries/<int:gallery_id>/", gallery_views.gallery_detail, name="gallery"),
+    path("galleries/<int:gallery_id>/upload/", gallery_views.gallery_upload, name="gallery-upload"),
+    path("galleries/<int:gallery_id>/process/", gallery_views.gallery_process, name="gallery-process"),
+    path("galleries/<int:gallery_id>/retry/", gallery_views.gallery_retry, name="gallery-retry"),
+    path("galleries/<int:gallery_id>/photos/<int:photo_id>/", gallery_views.gallery_photo, name="gallery-photo"),
 ]

@@ -13,8 +13,8 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -162,6 +162,39 @@ def _detect(photo: GalleryPhoto, tolerance: float, max_faces: int | None, scope:
     return {"faces": faces}
 
 
+@dataclass(frozen=True)
+class ProcessingRun:
+    """The settings a gallery's photos are processed with now: what their cache keys are made of."""
+
+    tolerance: float
+    max_faces: int | None
+    version: int
+    scope: set[int] | None
+
+    @classmethod
+    def current(
+        cls, gallery: Gallery, *, tolerance: float | None = None, max_faces: int | None = None
+    ) -> ProcessingRun:
+        return cls(
+            tolerance=settings.MATCH_TOLERANCE if tolerance is None else float(tolerance),
+            max_faces=max_faces,
+            version=index_version(),
+            scope=gallery_scope(gallery),
+        )
+
+    def key(self, content_hash: str) -> str:
+        return cache_key(content_hash, self.tolerance, self.max_faces, self.version, self.scope)
+
+    def used(self, key: str) -> dict[str, Any]:
+        """What a job records of the processing that produced its faces."""
+        return {
+            "tolerance": self.tolerance,
+            "max_faces": self.max_faces,
+            "index_version": self.version,
+            "cache_key": key,
+        }
+
+
 def process_photo(photo: GalleryPhoto, *, tolerance: float | None = None, max_faces: int | None = None) -> PhotoResult:
     """Find the faces of `photo` and the students they belong to; replace its faces and matches and mark its job
     done. Raises ImageRejected for unusable images and OSError when the file cannot be read.
@@ -169,77 +202,126 @@ def process_photo(photo: GalleryPhoto, *, tolerance: float | None = None, max_fa
     A result cached for the same content and settings is reused without running detection. Reviews (confirmed or
     rejected matches) of the same face and student survive a reprocessing.
     """
-    tolerance = settings.MATCH_TOLERANCE if tolerance is None else float(tolerance)
-    scope = gallery_scope(photo.gallery)
-    version = index_version()
-    key = cache_key(photo.content_hash, tolerance, max_faces, version, scope)
+    run = ProcessingRun.current(photo.gallery, tolerance=tolerance, max_faces=max_faces)
+    key = run.key(photo.content_hash)
     now = timezone.now()
     entry = ProcessingCache.objects.filter(key=key, expires_at__gt=now).first()
     cached = entry is not None
     if entry is not None:
         payload = entry.payload
     else:
-        payload = _detect(photo, tolerance, max_faces, scope)
+        payload = _detect(photo, run.tolerance, max_faces, run.scope)
         ProcessingCache.objects.update_or_create(
             key=key,
             defaults={"payload": payload, "expires_at": now + timedelta(seconds=settings.FACE_CACHE_TTL)},
         )
-    used = {"tolerance": tolerance, "max_faces": max_faces, "index_version": version, "cache_key": key}
-    matches = _replace_faces(photo, payload, used)
+    with transaction.atomic():
+        PhotoJob.objects.select_for_update().get_or_create(photo=photo)
+        matches = _replace_faces({photo.pk: (key, payload)}, run)[photo.pk]
+        gallery_id = photo.gallery_id
+        transaction.on_commit(lambda: send_progress(gallery_id, photo.pk))
     return PhotoResult(face_count=len(payload["faces"]), matches=matches, cached=cached)
 
 
-def _replace_faces(photo: GalleryPhoto, payload: dict[str, Any], used: dict[str, Any]) -> list[MatchResult]:
-    with transaction.atomic():
-        job, _created = PhotoJob.objects.select_for_update().get_or_create(photo=photo)
-        reviews = {
-            (index, student_id): (confirmed, reviewed_by_id, reviewed_at)
-            for index, student_id, confirmed, reviewed_by_id, reviewed_at in FaceMatch.objects.filter(
-                photo_face__photo=photo, confirmed__isnull=False
-            ).values_list("photo_face__index", "student_id", "confirmed", "reviewed_by_id", "reviewed_at")
-        }
-        PhotoFace.objects.filter(photo=photo).delete()  # cascades to the matches
-        faces = PhotoFace.objects.bulk_create(
-            PhotoFace(
-                photo=photo,
-                index=index,
-                box_top=face["box"]["top"],
-                box_right=face["box"]["right"],
-                box_bottom=face["box"]["bottom"],
-                box_left=face["box"]["left"],
-                detection_score=face["score"],
-                encoding=base64.b64decode(face["encoding"]),
-            )
-            for index, face in enumerate(payload["faces"])
+class _Review(NamedTuple):
+    confirmed: bool | None  # never None here: only reviewed matches are read
+    reviewed_by_id: int | None
+    reviewed_at: datetime | None
+    distance: float
+    similarity: float
+
+
+def _replace_faces(results: dict[int, tuple[str, dict[str, Any]]], run: ProcessingRun) -> dict[int, list[MatchResult]]:
+    """Replace the faces and matches of the photos in `results` (photo id -> cache key, payload) by the payload's
+    and mark their jobs done, in a fixed number of queries however many photos; returns the matches written, by
+    photo. Call inside a transaction, with the photos' jobs locked."""
+    payloads = {photo_id: payload for photo_id, (_key, payload) in results.items()}
+    photo_ids = list(payloads)
+    # People's decisions survive a reprocessing: a reviewed match keeps its review, and a face assigned by hand
+    # (a confirmed match the detection did not propose) is assigned again.
+    reviews = {
+        (photo_id, index, student_id): _Review(confirmed, by_id, at, distance, similarity)
+        for photo_id, index, student_id, confirmed, by_id, at, distance, similarity in FaceMatch.objects.filter(
+            photo_face__photo_id__in=photo_ids, confirmed__isnull=False
+        ).values_list(
+            "photo_face__photo_id",
+            "photo_face__index",
+            "student_id",
+            "confirmed",
+            "reviewed_by_id",
+            "reviewed_at",
+            "distance",
+            "similarity",
         )
-        rows = []
-        results = []
-        for index, (face, stored) in enumerate(zip(payload["faces"], faces, strict=True)):
+    }
+    PhotoFace.objects.filter(photo_id__in=photo_ids).delete()  # cascades to the matches
+    new_faces = [
+        PhotoFace(
+            photo_id=photo_id,
+            index=index,
+            box_top=face["box"]["top"],
+            box_right=face["box"]["right"],
+            box_bottom=face["box"]["bottom"],
+            box_left=face["box"]["left"],
+            detection_score=face["score"],
+            encoding=base64.b64decode(face["encoding"]),
+        )
+        for photo_id, payload in payloads.items()
+        for index, face in enumerate(payload["faces"])
+    ]
+    stored = {(face.photo_id, face.index): face for face in PhotoFace.objects.bulk_create(new_faces)}
+    # A student enrolled but since deleted (the cache may be older than the deletion) is not matched.
+    wanted = {
+        match["student_id"] for payload in payloads.values() for face in payload["faces"] for match in face["matches"]
+    } | {student_id for _photo, _index, student_id in reviews}
+    existing = set(Student.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    rows = []
+    written: dict[int, list[MatchResult]] = {photo_id: [] for photo_id in photo_ids}
+    for photo_id, payload in payloads.items():
+        for index, face in enumerate(payload["faces"]):
             for match in face["matches"]:
-                confirmed, reviewed_by_id, reviewed_at = reviews.get((index, match["student_id"]), (None, None, None))
+                if match["student_id"] not in existing:
+                    continue
+                review = reviews.pop((photo_id, index, match["student_id"]), None)
                 rows.append(
                     FaceMatch(
-                        photo_face=stored,
+                        photo_face=stored[photo_id, index],
                         student_id=match["student_id"],
                         distance=match["distance"],
                         similarity=match["similarity"],
-                        confirmed=confirmed,
-                        reviewed_by_id=reviewed_by_id,
-                        reviewed_at=reviewed_at,
+                        confirmed=review.confirmed if review else None,
+                        reviewed_by_id=review.reviewed_by_id if review else None,
+                        reviewed_at=review.reviewed_at if review else None,
                     )
                 )
-                results.append(MatchResult(index, match["student_id"], match["distance"], match["similarity"]))
-        # A student enrolled but since deleted (the cache may be older than the deletion) is not matched.
-        existing = set(Student.objects.filter(pk__in={row.student_id for row in rows}).values_list("pk", flat=True))
-        FaceMatch.objects.bulk_create(row for row in rows if row.student_id in existing)
+                written[photo_id].append(
+                    MatchResult(index, match["student_id"], match["distance"], match["similarity"])
+                )
+    for (photo_id, index, student_id), review in reviews.items():
+        face_found = stored.get((photo_id, index))
+        if review.confirmed and face_found is not None and student_id in existing:
+            rows.append(
+                FaceMatch(
+                    photo_face=face_found,
+                    student_id=student_id,
+                    distance=review.distance,
+                    similarity=review.similarity,
+                    confirmed=True,
+                    reviewed_by_id=review.reviewed_by_id,
+                    reviewed_at=review.reviewed_at,
+                )
+            )
+    FaceMatch.objects.bulk_create(rows)
+    now = timezone.now()
+    jobs = list(PhotoJob.objects.filter(photo_id__in=photo_ids))
+    for job in jobs:
         job.status = PhotoJob.Status.DONE
         job.last_error = ""
-        job.processed_at = timezone.now()
-        job.settings_used = used
-        job.save()
-        gallery_id = photo.gallery_id
-        transaction.on_commit(lambda: send_progress(gallery_id, photo.pk))
-    return [result for result in results if result.student_id in existing]
+        job.processed_at = now
+        job.updated_at = now
+        job.settings_used = run.used(results[job.photo_id][0])
+    PhotoJob.objects.bulk_update(jobs, ["status", "last_error", "processed_at", "updated_at", "settings_used"])
+    return written
 
 
 def send_progress(gallery_id: int, photo_id: int | None = None) -> None:
@@ -266,26 +348,54 @@ def job_counts(gallery_id: int) -> dict[str, int]:
     return counts
 
 
-def queue_gallery(gallery: Gallery) -> int:
-    """Queue the processing of every photo of `gallery` whose job is not done or in progress; returns how many.
+@dataclass(frozen=True)
+class QueuedPhotos:
+    queued: int  # photos sent to the workers
+    cached: int  # photos done at once from their stored result
 
-    Jobs that failed (error, dead) start again from their first attempt.
+
+#: Stored results applied per batch (bounds the memory and the size of each statement).
+CACHED_BATCH = 500
+
+
+def queue_gallery(gallery: Gallery) -> QueuedPhotos:
+    """Process every photo of `gallery` whose job is not done or in progress. Jobs that failed (error, dead) start
+    again from their first attempt.
+
+    Photos with a stored result for the current settings (ProcessingCache) are done here and now, in bulk, in a
+    few queries per batch; only the others become a task each. So processing an unchanged gallery again costs
+    neither detection nor a task per photo.
     """
+    run = ProcessingRun.current(gallery)
     with transaction.atomic():
         PhotoJob.objects.bulk_create(
             [PhotoJob(photo=photo) for photo in GalleryPhoto.objects.filter(gallery=gallery, job__isnull=True)],
             ignore_conflicts=True,
         )
-        jobs = PhotoJob.objects.select_for_update().filter(
+        jobs = PhotoJob.objects.select_for_update(of=("self",)).filter(
             photo__gallery=gallery,
             status__in=[PhotoJob.Status.PENDING, PhotoJob.Status.ERROR, PhotoJob.Status.DEAD],
         )
-        photo_ids = list(jobs.values_list("photo_id", flat=True))
-        PhotoJob.objects.filter(photo_id__in=photo_ids).exclude(status=PhotoJob.Status.PENDING).update(
-            status=PhotoJob.Status.PENDING, attempts=0, updated_at=timezone.now()
+        keys = {
+            photo_id: run.key(content_hash)
+            for photo_id, content_hash in jobs.values_list("photo_id", "photo__content_hash")
+        }
+        now = timezone.now()
+        stored = dict(
+            ProcessingCache.objects.filter(key__in=set(keys.values()), expires_at__gt=now).values_list("key", "payload")
         )
-        transaction.on_commit(lambda: _queue(photo_ids))
-    return len(photo_ids)
+        hits = [photo_id for photo_id, key in keys.items() if key in stored]
+        for first in range(0, len(hits), CACHED_BATCH):
+            batch = hits[first : first + CACHED_BATCH]
+            _replace_faces({photo_id: (keys[photo_id], stored[keys[photo_id]]) for photo_id in batch}, run)
+        misses = [photo_id for photo_id in keys if keys[photo_id] not in stored]
+        PhotoJob.objects.filter(photo_id__in=misses).exclude(status=PhotoJob.Status.PENDING).update(
+            status=PhotoJob.Status.PENDING, attempts=0, updated_at=now
+        )
+        transaction.on_commit(lambda: _queue(misses))
+        if hits:
+            transaction.on_commit(lambda: send_progress(gallery.pk))
+    return QueuedPhotos(queued=len(misses), cached=len(hits))
 
 
 def retry_jobs(job_ids: list[int]) -> int:

@@ -7,7 +7,6 @@
   const labels = JSON.parse(document.getElementById("live-labels").textContent);
   const connection = document.getElementById("connection");
   let state = null;
-  let attempts = 0;
 
   function setConnection(name) {
     connection.dataset.state = name;
@@ -98,23 +97,11 @@
     applyPresence(await response.json());  // the WebSocket event will say the same; applying twice is harmless
   }
 
-  function connect() {
-    setConnection(attempts ? "reconnecting" : "connecting");
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws/lessons/${lessonId}/`);
-    socket.onopen = () => { attempts = 0; setConnection("connected"); };
-    socket.onmessage = (event) => {
-      const message = JSON.parse(event.data);
+  window.openLiveSocket(`/ws/lessons/${lessonId}/`, {
+    onState: setConnection,
+    onMessage(message) {
       if (message.type === "snapshot") { state = message.state; render(); }
       else if (message.type === "attendance.present") applyPresence(message.presence);
-    };
-    socket.onclose = (event) => {
-      if (event.code === 4403) { setConnection("forbidden"); return; }
-      attempts += 1;
-      setConnection("reconnecting");
-      setTimeout(connect, Math.min(10000, 500 * 2 ** attempts));
-    };
-  }
-
-  connect();
+    },
+  });
 })();

@@ -24,7 +24,7 @@ def test_processing_every_photo_finds_the_enrolled_students_in_each(
 
     response: Any = secretary_api.post(f"/api/galleries/{gallery.pk}/process-all-faces")
 
-    assert response.status_code == 202 and response.json() == {"queued": 2}
+    assert response.status_code == 202 and response.json() == {"queued": 2, "cached": 0}
     assert students_in(photos["two_people.jpg"].pk) == {"Obama", "Biden"}
     assert students_in(photos["obama2.jpg"].pk) == {"Obama"}
     assert set(PhotoJob.objects.values_list("status", flat=True)) == {PhotoJob.Status.DONE}

@@ -87,7 +87,7 @@ def test_processing_everything_again_queues_only_the_photos_not_done(
 
     response = process_all(secretary_api, gallery)
 
-    assert response.json() == {"queued": 1}
+    assert response.json() == {"queued": 1, "cached": 0}
     assert job(photos["obama2.jpg"]).status == PhotoJob.Status.DONE and job(photos["obama2.jpg"]).attempts == 1
 
 

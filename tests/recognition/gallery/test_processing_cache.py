@@ -76,3 +76,33 @@ def test_expired_results_are_not_reused(
     body = secretary_api.post(url).json()
 
     assert body["cached"] is False
+
+
+def test_processing_a_gallery_again_applies_the_stored_results_at_once_without_a_task_or_detection(
+    secretary_api: APIClient, enrolled: dict[str, Student], gallery: Gallery
+) -> None:
+    from recognition.models import PhotoJob
+
+    photos = add_photos(gallery, "two_people.jpg", "obama2.jpg", "biden.jpg")
+    first: Any = secretary_api.post(f"/api/galleries/{gallery.pk}/process-all-faces")
+    assert first.json() == {"queued": 3, "cached": 0}
+    review = FaceMatch.objects.get(photo_face__photo=photos["biden.jpg"])
+    review.confirmed = True
+    review.save()
+    before = sorted(FaceMatch.objects.values_list("photo_face__photo_id", "photo_face__index", "student_id"))
+    keys = dict(PhotoJob.objects.values_list("photo_id", "settings_used__cache_key"))
+    PhotoJob.objects.update(status=PhotoJob.Status.PENDING)  # as after "reprocess everything"
+
+    with (
+        mock.patch.object(FaceDetector, "detect", side_effect=AssertionError("detection ran")),
+        mock.patch("recognition.tasks.process_gallery_photo.delay", side_effect=AssertionError("a task was sent")),
+    ):
+        again: Any = secretary_api.post(f"/api/galleries/{gallery.pk}/process-all-faces")
+
+    assert again.json() == {"queued": 0, "cached": 3}
+    after = sorted(FaceMatch.objects.values_list("photo_face__photo_id", "photo_face__index", "student_id"))
+    assert after == before and PhotoFace.objects.count() == 4
+    assert set(PhotoJob.objects.values_list("status", flat=True)) == {PhotoJob.Status.DONE}
+    assert dict(PhotoJob.objects.values_list("photo_id", "settings_used__cache_key")) == keys
+    assert FaceMatch.objects.get(photo_face__photo=photos["biden.jpg"]).confirmed is True  # the review survives
+    assert ProcessingCache.objects.count() == 3
