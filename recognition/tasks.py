@@ -46,6 +46,13 @@ def process_gallery_photo(self: Task, photo_id: int) -> str | Retry | None:
     job = start_photo_job(photo_id)
     if job is None:
         return None
+    if job.attempts > settings.GALLERY_MAX_ATTEMPTS:
+        # The earlier deliveries never finished: their worker process died on this photo (killed, out of memory, a
+        # crash in the native detector). acks_late + reject_on_worker_lost would bring the message back forever.
+        message = f"worker_lost: the worker died {job.attempts - 1} times processing this photo"
+        logger.error("gallery photo %s: %s", photo_id, message)
+        end_photo_job(photo_id, PhotoJob.Status.DEAD, message)
+        return PhotoJob.Status.DEAD
     try:
         process_photo(job.photo)
     except ImageRejected as rejection:

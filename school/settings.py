@@ -117,6 +117,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message a dead worker never acknowledged to another worker after this long. It must stay above the
+# longest retry countdown (recognition.tasks.MAX_RETRY_DELAY, 300 s), or a retry waiting in a live worker would be
+# delivered twice; a job a dead worker left `processing` is requeued sooner by beat (requeue_stale_photo_jobs).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = env_str("TIME_ZONE", "America/Sao_Paulo")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

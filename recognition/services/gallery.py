@@ -420,15 +420,17 @@ def _queue(photo_ids: list[int]) -> None:
 
 
 def start_photo_job(photo_id: int) -> PhotoJob | None:
-    """Mark the photo's job processing and count the attempt; None when there is nothing to do (done, or the photo
-    is gone): a task delivered twice does the work once."""
+    """Mark the photo's job processing and count the attempt; None when there is nothing to do: the job is done,
+    or ended (error, dead: every path that queues a job sets it back to pending first, so a message for an ended
+    job is a stale one, e.g. a dead worker's coming back), or the photo is gone. A task delivered twice does the
+    work once."""
     with transaction.atomic():
         job = PhotoJob.objects.select_for_update().filter(photo_id=photo_id).select_related("photo").first()
         if job is None:
             if not GalleryPhoto.objects.filter(pk=photo_id).exists():
                 return None
             job, _created = PhotoJob.objects.get_or_create(photo_id=photo_id)
-        if job.status == PhotoJob.Status.DONE:
+        if job.status in (PhotoJob.Status.DONE, PhotoJob.Status.ERROR, PhotoJob.Status.DEAD):
             return None
         job.status = PhotoJob.Status.PROCESSING
         job.attempts = F("attempts") + 1

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 from unittest import mock
 
+import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -102,6 +103,39 @@ def test_a_job_already_done_is_not_processed_again_by_a_duplicate_delivery(galle
 
     processing.assert_not_called()
     assert job(photo).status == PhotoJob.Status.DONE and job(photo).attempts == 1
+
+
+def test_a_photo_whose_worker_died_on_every_attempt_ends_dead_instead_of_coming_back_forever(
+    gallery: Gallery, settings: Any
+) -> None:
+    from recognition.tasks import process_gallery_photo
+
+    photo = add_photos(gallery, "obama2.jpg")["obama2.jpg"]
+    # What GALLERY_MAX_ATTEMPTS deliveries leave when each one's worker process is killed: processing, counted.
+    PhotoJob.objects.filter(photo=photo).update(
+        status=PhotoJob.Status.PROCESSING, attempts=settings.GALLERY_MAX_ATTEMPTS
+    )
+
+    with mock.patch("recognition.tasks.process_photo") as processing:
+        process_gallery_photo.delay(photo.pk)  # the message, redelivered once more
+
+    processing.assert_not_called()
+    assert job(photo).status == PhotoJob.Status.DEAD
+    assert job(photo).last_error.startswith("worker_lost:")
+
+
+@pytest.mark.parametrize("ended", [PhotoJob.Status.ERROR, PhotoJob.Status.DEAD])
+def test_a_stale_message_for_a_job_that_already_ended_does_nothing(gallery: Gallery, ended: str) -> None:
+    from recognition.tasks import process_gallery_photo
+
+    photo = add_photos(gallery, "obama2.jpg")["obama2.jpg"]
+    PhotoJob.objects.filter(photo=photo).update(status=ended, attempts=2, last_error="OSError: gone")
+
+    with mock.patch("recognition.tasks.process_photo") as processing:
+        process_gallery_photo.delay(photo.pk)
+
+    processing.assert_not_called()
+    assert (job(photo).status, job(photo).attempts, job(photo).last_error) == (ended, 2, "OSError: gone")
 
 
 def test_jobs_left_processing_by_a_dead_worker_are_queued_again(gallery: Gallery) -> None:
