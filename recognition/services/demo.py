@@ -1,12 +1,15 @@
-"""Enrollment photos for the demo school: the bundled portraits of the people the demo students are named after."""
+"""Demo data of the recognition app: the demo students' enrollment portraits (the bundled photos of the people they
+are named after) and an event gallery waiting to be processed."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
-from recognition.models import FacePhoto
+from recognition.models import FacePhoto, Gallery
 from recognition.services.enrollment import add_face_photo
-from school.models import Student
+from recognition.services.gallery import add_gallery_photos
+from school.models import Classroom, Student
 
 DEMO_FACES_DIR = settings.BASE_DIR / "tests" / "fixtures" / "faces"
 DEMO_PHOTOS = {
@@ -30,3 +33,17 @@ def enroll_demo_faces() -> int:
         .distinct()
         .count()
     )
+
+
+DEMO_GALLERY = "Festa junina"
+#: Event photos: the two candidates together, Obama at another event, and a portrait far too small to recognise.
+DEMO_GALLERY_PHOTOS = ["two_people.jpg", "obama2.jpg", "obama_small.jpg", "lin-manuel-miranda.png"]
+
+
+def ensure_demo_gallery(classroom: Classroom) -> Gallery:
+    """The demo classroom's event gallery with its photos uploaded and not processed yet (press "Process
+    recognition" on its page); the same photos are not added twice."""
+    gallery, _created = Gallery.objects.get_or_create(title=DEMO_GALLERY, defaults={"date": timezone.localdate()})
+    gallery.classrooms.add(classroom)
+    add_gallery_photos(gallery, [(name, (DEMO_FACES_DIR / name).read_bytes()) for name in DEMO_GALLERY_PHOTOS])
+    return gallery

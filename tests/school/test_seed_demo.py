@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from recognition.models import FacePhoto
+from recognition.models import FacePhoto, Gallery, PhotoJob
 from school.models import Classroom, Enrollment, LessonSchedule, Student
 from school.services.lessons import current_lesson
 from tests.markers import committing_db
@@ -87,6 +87,7 @@ def test_seeding_twice_creates_no_duplicates() -> None:
     assert counts() == before == (2, 1, 4, 4, 28)
     assert FacePhoto.objects.filter(status="ready").count() == 4
     assert "Demo school ready: classroom 3AT.I with 4 students, 4 with an enrolled face." in output
+    assert "gallery:       Festa junina with 4 photos to process" in output
     assert f"admin login:   admin / {DEMO_PASSWORD}" in output
 
 
@@ -99,3 +100,12 @@ def test_without_a_password_one_is_made_once_and_kept(settings: Any, tmp_path: P
     password = (tmp_path / "demo-password.txt").read_text().strip()
     assert f"admin / {password}" in first and f"admin / {password}" in second
     assert client.login(username="admin", password=password)
+
+
+def test_the_demo_has_an_event_gallery_of_the_classroom_waiting_to_be_processed() -> None:
+    seed(password=DEMO_PASSWORD)
+
+    gallery = Gallery.objects.get()
+    assert list(gallery.classrooms.values_list("code", flat=True)) == ["3AT.I"]
+    assert gallery.photos.count() == 4
+    assert set(PhotoJob.objects.values_list("status", flat=True)) == {PhotoJob.Status.PENDING}

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from cameras.services.demo import ensure_demo_camera
-from recognition.services.demo import enroll_demo_faces
+from recognition.services.demo import enroll_demo_faces, ensure_demo_gallery
 from school.services.demo import DEMO_ADMIN, DEMO_TEACHER, seed_demo_school
 
 
@@ -23,11 +23,16 @@ class Command(BaseCommand):
         school = seed_demo_school(password=password, today=dt.date.today())
         enrolled = enroll_demo_faces()
         camera = ensure_demo_camera(school.classroom)
+        gallery = ensure_demo_gallery(school.classroom)
         self.stdout.write(
             f"Demo school ready: classroom {school.classroom.code} with {school.students} students, "
             f"{enrolled} with an enrolled face."
         )
         self.stdout.write(f"  camera:        {camera.name} at {camera.stream_url} (served by manage.py fake_camera)")
+        self.stdout.write(
+            f"  gallery:       {gallery.title} with {gallery.photos.count()} photos to process "
+            f"(http://127.0.0.1:8000/galleries/{gallery.pk}/)"
+        )
         self.stdout.write(f"  admin login:   {DEMO_ADMIN} / {password}")
         self.stdout.write(f"  teacher login: {DEMO_TEACHER} / {password}")
 
