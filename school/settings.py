@@ -222,6 +222,9 @@ MIN_FACES = env_int("MIN_FACES", 2, minimum=1)
 # cameras where faces are large (a door camera at arm's length).
 CAMERA_DETECT_MAX_SIDE = env_int("CAMERA_DETECT_MAX_SIDE", 640, minimum=160)
 CAMERA_DETECTION_UPSAMPLE = env_int("CAMERA_DETECTION_UPSAMPLE", 1, minimum=0)
+# Upsampling is ~3/4 of detection's cost: the whole frame gets it once per CAMERA_DEEP_SCAN_S seconds (0: every
+# analysed frame); in between, small faces already found are followed around their last place.
+CAMERA_DEEP_SCAN_S = env_float("CAMERA_DEEP_SCAN_S", 1.5, minimum=0.0)
 
 LOGGING = {
     "version": 1,

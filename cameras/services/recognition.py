@@ -24,6 +24,7 @@ def build_pipeline(*, sample_fps: float, tolerance: float | None, scope: RosterS
     config = PipelineConfig(
         sample_fps=sample_fps,
         detect_max_side=settings.CAMERA_DETECT_MAX_SIDE,
+        deep_scan_s=settings.CAMERA_DEEP_SCAN_S,
         min_faces=settings.MIN_FACES,
         tolerance=settings.MATCH_TOLERANCE if tolerance is None else tolerance,
         margin=settings.MATCH_MARGIN,

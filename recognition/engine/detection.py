@@ -88,6 +88,10 @@ class FaceBox:
             left=round(self.left * factor),
         )
 
+    def moved(self, down: int, right: int) -> FaceBox:
+        """The same box ``down`` px lower and ``right`` px further right (a crop's boxes back in the image's)."""
+        return FaceBox(self.top + down, self.right + right, self.bottom + down, self.left + right)
+
     def grown(self, fraction: float) -> FaceBox:
         """Pushed out on every side by ``fraction`` of its width/height (rounded up): room for hair and chin."""
         pad_x = math.ceil(self.width * fraction)
@@ -141,17 +145,18 @@ class FaceDetector:
             f"num_jitters={self.num_jitters}, grey={self.grey})"
         )
 
-    def detect(self, image: RGBImage) -> list[FaceBox]:
-        """Face boxes in ``image`` coordinates, largest first."""
+    def detect(self, image: RGBImage, *, upsample: int | None = None) -> list[FaceBox]:
+        """Face boxes in ``image`` coordinates, largest first; ``upsample`` overrides the detector's own."""
         image = _as_rgb(image)
+        times = self.upsample if upsample is None else upsample
         height, width = image.shape[:2]
         small, scale = downscale(image, self.max_side)
         if self.model == "hog":
             scanned = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if self.grey else small
-            rectangles = _hog_detector()(scanned, self.upsample)
+            rectangles = _hog_detector()(scanned, times)
             locations = [(rect.top(), rect.right(), rect.bottom(), rect.left()) for rect in rectangles]
         else:
-            locations = face_recognition.face_locations(small, number_of_times_to_upsample=self.upsample, model="cnn")
+            locations = face_recognition.face_locations(small, number_of_times_to_upsample=times, model="cnn")
         boxes = []
         for top, right, bottom, left in locations:
             box = FaceBox(int(top), int(right), int(bottom), int(left))

@@ -178,3 +178,19 @@ def test_a_grey_detector_finds_the_same_faces_as_colour_in_a_group_photo(fixture
     assert len(grey) == len(colour) == 2
     for got, want in zip(sorted(grey, key=lambda b: b.left), sorted(colour, key=lambda b: b.left), strict=True):
         assert iou(got, want) > 0.6
+
+
+def test_a_per_call_upsample_finds_a_face_too_small_for_the_detectors_own_setting(
+    fixture_image: ImageGetter,
+) -> None:
+    portrait = fixture_image("obama.jpg")
+    small = np.ascontiguousarray(cv2.resize(portrait, None, fx=0.12, fy=0.12, interpolation=cv2.INTER_AREA))
+    detector = FaceDetector(upsample=0)
+
+    assert detector.detect(small) == []  # a face of ~50 px: below HOG's 80 px window
+    (found,) = detector.detect(small, upsample=1)
+    assert 30 < found.size < 80
+
+
+def test_a_box_moved_by_a_crops_offset_lands_where_the_crop_was_taken() -> None:
+    assert FaceBox(10, 60, 70, 20).moved(100, 200) == FaceBox(110, 260, 170, 220)

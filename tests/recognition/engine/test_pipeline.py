@@ -53,6 +53,18 @@ class CountingDetector(FaceDetector):
         return super().encode(image, boxes)
 
 
+class ScanRecordingDetector(FaceDetector):
+    """A FaceDetector that records the (height, width, upsample) of every ``detect`` call."""
+
+    def __init__(self, **kwargs: int) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.scans: list[tuple[int, int, int]] = []
+
+    def detect(self, image: NDArray[np.uint8], *, upsample: int | None = None) -> list[FaceBox]:
+        self.scans.append((image.shape[0], image.shape[1], self.upsample if upsample is None else upsample))
+        return super().detect(image, upsample=upsample)
+
+
 @pytest.fixture(scope="module")
 def clip() -> Frames:
     return list(open_frames(str(fixture_path("short_hamilton_clip.mp4")), realtime=False))
@@ -295,3 +307,35 @@ def test_only_the_latest_recognitions_decide_so_poor_first_views_do_not_hold_a_f
 def test_a_decision_window_smaller_than_min_faces_is_refused() -> None:
     with pytest.raises(ValueError, match="decision_window"):
         PipelineConfig(min_faces=3, decision_window=2)
+
+
+def test_the_whole_frame_gets_upsampled_detection_once_per_deep_scan_interval_and_small_faces_are_followed_between(
+    clip: Frames, four_portraits: Matcher
+) -> None:
+    detector = ScanRecordingDetector(upsample=1, grey=True)  # the cameras' detector
+    pipeline = FramePipeline(detector, lambda: four_portraits, PipelineConfig(sample_fps=2.0, deep_scan_s=1.5))
+
+    reports = run(pipeline, clip)
+
+    analysed = [report for report in reports if report.analysed]
+    whole_frame_upsampled = [scan for scan in detector.scans if scan == (360, 640, 1)]
+    assert len(analysed) == 19 and len(whole_frame_upsampled) == pipeline.stats.deep_scans == 7  # 9.1 s / 1.5 s
+    # At 0.0 s a 52 px face (Lin-Manuel Miranda, far) is found by the deep scan; at 0.5 s the shallow scan misses
+    # it (too small without upsampling) and an upsampled scan of the region around it finds it again, same track.
+    first, second = analysed[0], analysed[1]
+    assert len(first.faces) == len(second.faces) == 1 and first.faces[0].track_id == second.faces[0].track_id
+    assert first.faces[0].box.size < 60
+    region_scans = [scan for scan in detector.scans if scan[:2] != (360, 640)]
+    assert region_scans and all(height < 360 and upsample == 1 for height, _width, upsample in region_scans)
+    assert {found.student_id for report in reports for found in report.identifications} == {LIN}
+
+
+def test_a_deep_scan_interval_of_zero_scans_every_analysed_frame_whole_with_upsampling(
+    clip: Frames, four_portraits: Matcher
+) -> None:
+    detector = ScanRecordingDetector(upsample=1, grey=True)
+    pipeline = FramePipeline(detector, lambda: four_portraits, PipelineConfig(sample_fps=2.0, deep_scan_s=0.0))
+
+    run(pipeline, clip[:60])  # 2 s: frames at 0.0, 0.5, 1.0, 1.5
+
+    assert detector.scans == [(360, 640, 1)] * 4 and pipeline.stats.deep_scans == 4
