@@ -1,44 +1,18 @@
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from attendance.services.sightings import record_sighting
 from school.models import Student
 from tests.attendance.conftest import in_session
-from tests.factories import PASSWORD, ClassroomFactory, EnrollmentFactory, StudentFactory, TeacherFactory
+from tests.factories import ClassroomFactory, EnrollmentFactory, StudentFactory, TeacherFactory
+from tests.support.browser import as_a_worker, log_in
 
 pytestmark = [pytest.mark.browser]
-
-
-def as_a_worker(function: Any, **kwargs: Any) -> None:
-    """Run `function` in its own thread, as a camera worker would (Playwright's loop owns this thread)."""
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            function(**kwargs)
-        except BaseException as error:
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    assert failures == []
-
-
-def log_in(page: Any, server: str, username: str, path: str) -> None:
-    page.goto(f"{server}/accounts/login/?next={path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_the_teacher_sees_a_student_move_from_missing_to_present_without_reload(
