@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from recognition.models import Gallery, GalleryPhoto
+from recognition.models import Gallery, GalleryPhoto, PhotoJob
 from recognition.services.gallery import AddedPhoto, add_gallery_photos, queue_gallery, retry_jobs
 from recognition.services.gallery_pages import (
     can_view_galleries,
@@ -49,7 +49,7 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-def _labels() -> dict[str, str]:
+def _labels() -> dict[str, Any]:
     """Texts the page's script shows (translated here, so the script holds none)."""
     return {
         "progress": _("%(done)s of %(total)s"),
@@ -62,6 +62,7 @@ def _labels() -> dict[str, str]:
         "request_failed": _("The request failed. Try again."),
         "files_chosen": _("%(count)s files chosen"),
         "choose_student": _("Choose a student from the list."),
+        "statuses": {status.value: str(status.label) for status in PhotoJob.Status},
     }
 
 

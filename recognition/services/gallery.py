@@ -219,7 +219,7 @@ def process_photo(photo: GalleryPhoto, *, tolerance: float | None = None, max_fa
         PhotoJob.objects.select_for_update().get_or_create(photo=photo)
         matches = _replace_faces({photo.pk: (key, payload)}, run)[photo.pk]
         gallery_id = photo.gallery_id
-        transaction.on_commit(lambda: send_progress(gallery_id, photo.pk))
+        transaction.on_commit(lambda: send_progress(gallery_id, photo.pk, PhotoJob.Status.DONE.value))
     return PhotoResult(face_count=len(payload["faces"]), matches=matches, cached=cached)
 
 
@@ -324,7 +324,8 @@ def _replace_faces(results: dict[int, tuple[str, dict[str, Any]]], run: Processi
     return written
 
 
-def send_progress(gallery_id: int, photo_id: int | None = None) -> None:
+def send_progress(gallery_id: int, photo_id: int | None = None, status: str | None = None) -> None:
+    """Tell the gallery's pages the counts, and which photo just ended in which status (None: several did)."""
     counts = job_counts(gallery_id)
     events.send_gallery_progress(
         gallery_id,
@@ -333,6 +334,7 @@ def send_progress(gallery_id: int, photo_id: int | None = None) -> None:
             "failed": counts[PhotoJob.Status.ERROR] + counts[PhotoJob.Status.DEAD],
             "total": counts["total"],
             "photo": photo_id,
+            "status": status,
         },
     )
 
@@ -450,7 +452,7 @@ def end_photo_job(photo_id: int, status: PhotoJob.Status, error: str) -> None:
         if updated and status != PhotoJob.Status.PENDING:
             gallery_id = GalleryPhoto.objects.filter(pk=photo_id).values_list("gallery_id", flat=True).first()
             if gallery_id is not None:
-                transaction.on_commit(lambda: send_progress(gallery_id, photo_id))
+                transaction.on_commit(lambda: send_progress(gallery_id, photo_id, str(status)))
 
 
 def requeue_stale_jobs(older_than: timedelta = STALE_AFTER) -> int:

@@ -59,6 +59,14 @@
       if (done !== shown.done || failed !== shown.failed) refresh.hidden = false;
     }
 
+    // The photo that just finished: its tile's badge says so at once (its faces and names come with a reload).
+    function showTileStatus(photoId, status) {
+      const badge = document.querySelector(`#photo-grid .tile[data-photo-id="${photoId}"] .status`);
+      if (!badge) return;
+      badge.className = `status status-${status}`;
+      badge.textContent = labels.statuses[status] || status;
+    }
+
     window.openLiveSocket(`/ws/galleries/${galleryId}/`, {
       onState: setConnection,
       onMessage(message) {
@@ -67,6 +75,7 @@
           render(counts.done, counts.error + counts.dead, counts.total);
         } else if (message.type === "gallery.progress") {
           render(message.done, message.failed, message.total);
+          if (message.photo && message.status) showTileStatus(message.photo, message.status);
         }
       },
     });

@@ -63,7 +63,15 @@ async def test_each_progress_event_of_the_gallery_is_relayed() -> None:
     await finish_a_photo()
 
     event = await communicator.receive_json_from(timeout=2)
-    assert event == {"type": "gallery.progress", "gallery": gallery.pk, "done": 2, "failed": 0, "total": 2, "photo": 42}
+    assert event == {
+        "type": "gallery.progress",
+        "gallery": gallery.pk,
+        "done": 2,
+        "failed": 0,
+        "total": 2,
+        "photo": 42,
+        "status": None,
+    }
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
 

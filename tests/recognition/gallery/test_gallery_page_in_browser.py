@@ -42,6 +42,8 @@ def test_a_secretary_processes_a_gallery_watching_the_progress_then_filters_by_a
     expect(page.locator("#progress-text")).to_have_text("2 of 2", timeout=60_000)
     expect(page.locator("#gallery-progress")).to_have_attribute("data-done", "2")
     expect(page.locator("#progress-failed")).to_be_hidden()
+    expect(page.locator("#photo-grid .tile .status-done")).to_have_count(2)  # each tile's badge, live
+    expect(page.locator("#photo-grid .tile .status-done").first).to_have_text("Done")
     assert page.evaluate("window.notReloaded") is True
 
     page.locator("#tab-recognition").click()
