@@ -147,7 +147,6 @@ class WorkerProcess:
 
 
 def start_worker_process(
-    app: Celery,
     env: dict[str, str],
     log_path: Path,
     *,
@@ -157,8 +156,12 @@ def start_worker_process(
     concurrency: int = 1,
     timeout: float = 45,
 ) -> WorkerProcess:
-    """Start a worker subprocess with `env` (on top of this process's environment) and wait until it answers a
-    ping through `app`'s broker."""
+    """Start a worker subprocess with `env` (on top of this process's environment) and wait until it says it is
+    ready (consuming its queues).
+
+    Not a ping through the broker: the ping's reply consumer would leave this process a broker connection in the
+    middle of a BRPOP, which the kombu cleanup in a later forked child (asgi_live_server's daphne) then waits on
+    forever."""
     log = log_path.open("ab")
     try:
         process = subprocess.Popen(
@@ -191,9 +194,9 @@ def start_worker_process(
     worker = WorkerProcess(name, process, log_path)
     try:
         wait_until(
-            lambda: _answers(app, worker),
+            lambda: _ready(worker),
             timeout,
-            lambda: f"worker {name} did not answer a ping:\n{worker.log_tail()}",
+            lambda: f"worker {name} did not get ready:\n{worker.log_tail()}",
         )
     except BaseException:
         worker.stop()
@@ -201,8 +204,10 @@ def start_worker_process(
     return worker
 
 
-def _answers(app: Celery, worker: WorkerProcess) -> bool:
+def _ready(worker: WorkerProcess) -> bool:
     if worker.process.poll() is not None:
         pytest.fail(f"worker {worker.name} exited with {worker.process.returncode}:\n{worker.log_tail()}")
-    replies = app.control.ping(timeout=0.5)
-    return any(worker.name in "".join(reply) for reply in replies)
+    time.sleep(0.1)
+    return any(
+        f"{worker.name}@" in line and line.rstrip().endswith("ready.") for line in worker.log_tail().splitlines()
+    )

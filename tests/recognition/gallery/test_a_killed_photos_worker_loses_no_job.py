@@ -74,7 +74,7 @@ def broker_redis(broker: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def start_worker(photos_app: Celery, broker: str, settings: Any, tmp_path: Path) -> Iterator[StartWorker]:
+def start_worker(broker: str, settings: Any, tmp_path: Path) -> Iterator[StartWorker]:
     """Start `celery -A school worker -Q photos --pool prefork --concurrency 1` on this test's database, Redis
     database and media folder; every worker started is stopped (or killed) at the end."""
     env = {
@@ -89,9 +89,7 @@ def start_worker(photos_app: Celery, broker: str, settings: Any, tmp_path: Path)
     started: list[WorkerProcess] = []
 
     def start(name: str) -> WorkerProcess:
-        worker = start_worker_process(
-            photos_app, env, tmp_path / f"{name}.log", name=f"{name}-{os.getpid()}", concurrency=1
-        )
+        worker = start_worker_process(env, tmp_path / f"{name}.log", name=f"{name}-{os.getpid()}", concurrency=1)
         started.append(worker)
         return worker
 
