@@ -58,7 +58,7 @@ def _labels() -> dict[str, Any]:
         "connected": _("Live"),
         "reconnecting": _("Reconnecting…"),
         "forbidden": _("Access refused"),
-        "queued": _("%(count)s photos queued."),
+        "queued": _("%(queued)s photos queued, %(cached)s done at once from earlier results."),
         "request_failed": _("The request failed. Try again."),
         "files_chosen": _("%(count)s files chosen"),
         "choose_student": _("Choose a student from the list."),
@@ -118,7 +118,11 @@ def gallery_process(request: HttpRequest, gallery_id: int) -> HttpResponseRedire
     """Queue every photo not processed yet (the form without the page's script; the script calls the API)."""
     _require(request, "recognition.change_photojob")
     result = queue_gallery(get_object_or_404(Gallery, pk=gallery_id))
-    messages.success(request, _("%(count)s photos queued.") % {"count": result.queued + result.cached})
+    messages.success(
+        request,
+        _("%(queued)s photos queued, %(cached)s done at once from earlier results.")
+        % {"queued": result.queued, "cached": result.cached},
+    )
     return redirect("recognition:gallery", gallery_id=gallery_id)
 
 

@@ -93,7 +93,7 @@
       try {
         const result = await post(root.dataset.processUrl);
         status.textContent = result.ok && result.data
-          ? format(labels.queued, { count: (result.data.queued || 0) + (result.data.cached || 0) })
+          ? format(labels.queued, { queued: result.data.queued || 0, cached: result.data.cached || 0 })
           : labels.request_failed;
       } catch (_error) {
         status.textContent = labels.request_failed;
