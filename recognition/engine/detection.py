@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import cv2
-import dlib
 import face_recognition
+import face_recognition.api
 import numpy as np
 from numpy.typing import NDArray
 
@@ -153,7 +153,8 @@ class FaceDetector:
         small, scale = downscale(image, self.max_side)
         if self.model == "hog":
             scanned = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if self.grey else small
-            rectangles = _hog_detector()(scanned, times)
+            # face_recognition's own HOG detector, loaded once at its import: called directly to pass a grey image.
+            rectangles = face_recognition.api.face_detector(scanned, times)
             locations = [(rect.top(), rect.right(), rect.bottom(), rect.left()) for rect in rectangles]
         else:
             locations = face_recognition.face_locations(small, number_of_times_to_upsample=times, model="cnn")
@@ -189,17 +190,6 @@ class FaceDetector:
         if max_faces is not None:
             boxes = boxes[:max_faces]
         return boxes, self.encode(image, boxes)
-
-
-_hog: dlib.fhog_object_detector | None = None
-
-
-def _hog_detector() -> dlib.fhog_object_detector:
-    # The model is loaded once per process, on first use (face_recognition does the same at import).
-    global _hog
-    if _hog is None:
-        _hog = dlib.get_frontal_face_detector()
-    return _hog
 
 
 def _as_rgb(image: RGBImage) -> RGBImage:
