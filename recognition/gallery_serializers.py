@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from recognition.models import FaceMatch, PhotoFace, PhotoJob
-from recognition.serializers import FaceBoxSerializer, FacePhotoSerializer
+from recognition.serializers import FaceBoxSerializer, FacePhotoSerializer, StudentMatchSerializer
 
 
 class GalleryUploadSerializer(serializers.Serializer):
@@ -30,13 +30,8 @@ class ProcessFacesRequestSerializer(serializers.Serializer):
     max_faces = serializers.IntegerField(required=False, min_value=1, max_value=500)
 
 
-class GalleryMatchSerializer(serializers.Serializer):
+class GalleryMatchSerializer(StudentMatchSerializer):
     face_index = serializers.IntegerField()
-    student_id = serializers.IntegerField()
-    registration = serializers.CharField()
-    name = serializers.CharField()
-    distance = serializers.FloatField()
-    similarity = serializers.FloatField()
 
 
 class ProcessFacesSerializer(serializers.Serializer):
