@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,18 +33,6 @@ CLIP = FACES / "short_hamilton_clip.mp4"
 # Who is in the clip, and people who are not (enrolled too, so that a wrong match would have someone to pick).
 CLIP_STUDENT = ("Lin-Manuel Miranda", "lin-manuel-miranda.png")
 OTHERS = [("Barack Obama", "obama.jpg"), ("Joe Biden", "biden.jpg"), ("Alex Lacamoire", "alex-lacamoire.png")]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, message: str) -> Any:
-    """Poll `condition` until it returns something truthy; fail with `message` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s: {message}")
-        time.sleep(0.1)
 
 
 def lesson_now(classroom: Classroom) -> Lesson:

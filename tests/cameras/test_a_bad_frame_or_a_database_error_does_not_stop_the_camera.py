@@ -10,9 +10,10 @@ from attendance.models import AttendanceLog, Presence, PresenceSource
 from cameras.mjpeg import MjpegServer
 from cameras.models import Camera
 from cameras.services import processor
-from tests.cameras.conftest import ProcessorThread, School, wait_until
+from tests.cameras.conftest import ProcessorThread, School
 from tests.cameras.factories import CameraFactory
 from tests.markers import committing_db
+from tests.support.waiting import wait_until
 
 pytestmark = committing_db
 

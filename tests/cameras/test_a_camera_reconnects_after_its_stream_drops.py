@@ -5,9 +5,10 @@ from collections.abc import Callable
 from cameras.mjpeg import MjpegServer
 from cameras.models import Camera
 from cameras.services.lease import lease_holder
-from tests.cameras.conftest import CLIP, ProcessorThread, wait_until
+from tests.cameras.conftest import CLIP, ProcessorThread
 from tests.cameras.factories import CameraFactory
 from tests.markers import committing_db
+from tests.support.waiting import wait_until
 
 pytestmark = committing_db
 

@@ -15,9 +15,10 @@ from cameras.models import Camera
 from cameras.services.lease import lease_holder, lease_key, queued_key
 from cameras.tasks import run_camera
 from school.celery import app as project_app
-from tests.cameras.conftest import School, wait_until
+from tests.cameras.conftest import School
 from tests.cameras.factories import CameraFactory
 from tests.markers import committing_db
+from tests.support.waiting import wait_until
 
 pytestmark = committing_db
 

@@ -6,9 +6,10 @@ from cameras.mjpeg import MjpegServer
 from cameras.models import Camera
 from cameras.services.lease import lease_holder
 from cameras.services.processor import DISABLED
-from tests.cameras.conftest import ProcessorThread, wait_until
+from tests.cameras.conftest import ProcessorThread
 from tests.cameras.factories import CameraFactory
 from tests.markers import committing_db
+from tests.support.waiting import wait_until
 
 pytestmark = committing_db
 

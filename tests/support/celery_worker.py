@@ -11,11 +11,11 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psutil
@@ -24,14 +24,13 @@ import redis
 from celery import Celery
 
 from school.celery import app as project_app
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
 
 #: The Redis database of the gallery worker tests (broker, and cache and channel layer of a worker subprocess).
 PHOTOS_REDIS_DB = 11
-
-T = TypeVar("T")
 
 
 def redis_db_url(redis_url: str, db: int = PHOTOS_REDIS_DB) -> str:
@@ -69,18 +68,6 @@ def as_current_app(app: Celery) -> Iterator[Celery]:
     finally:
         project_app.set_current()
         project_app.set_default()
-
-
-def wait_until(condition: Callable[[], T | None], timeout: float, message: str | Callable[[], str]) -> T:
-    """Poll `condition` until it returns something truthy; fail with `message` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s: {message() if callable(message) else message}")
-        time.sleep(0.05)
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:

@@ -45,8 +45,8 @@ from tests.support.celery_worker import (
     redis_celery_app,
     redis_db_url,
     start_worker_process,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 # PostgreSQL and Redis are checked first: skipped (failed under CI=true) before the enrollment fixtures run.
 pytestmark = [committing_db, pytest.mark.usefixtures("postgres", "redis_url")]

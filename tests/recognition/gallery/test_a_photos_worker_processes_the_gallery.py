@@ -20,8 +20,9 @@ from school.celery import app as project_app
 from school.models import Student
 from tests.markers import committing_db
 from tests.recognition.gallery.conftest import add_photos
-from tests.support.celery_worker import clear_photos_queue, redis_celery_app, redis_db_url, wait_until
+from tests.support.celery_worker import clear_photos_queue, redis_celery_app, redis_db_url
 from tests.support.images import truncated_jpeg
+from tests.support.waiting import wait_until
 
 # PostgreSQL and Redis are checked first: skipped (failed under CI=true) before the enrollment fixtures run.
 pytestmark = [committing_db, pytest.mark.usefixtures("postgres", "redis_url")]
