@@ -305,7 +305,7 @@ class FramePipeline:
                         Identification(
                             track_id=track.id,
                             student_id=reported,
-                            distance=track.mean_distance(reported, config.window),
+                            distance=track.distance if track.distance is not None else ABSENT_DISTANCE,
                             box=track.box,
                             timestamp=timestamp,
                             crop_jpeg=face_crop_jpeg(frame, track.box),
