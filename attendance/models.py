@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cameras.models import Camera
 from school.models import Classroom, Lesson, Student
 
 
@@ -73,7 +72,12 @@ class AttendanceLog(models.Model):
         Lesson, verbose_name=_("lesson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
     )
     camera = models.ForeignKey(
-        Camera, verbose_name=_("camera"), null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+        "cameras.Camera",
+        verbose_name=_("camera"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logs",
     )
     device = models.ForeignKey(
         Device, verbose_name=_("device"), null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
@@ -105,6 +109,7 @@ class PresenceStatus(models.TextChoices):
 class PresenceSource(models.TextChoices):
     CAMERA = "camera", _("Camera")
     API = "api", _("API")
+    FRIGATE = "frigate", _("Frigate")
     MANUAL = "manual", _("Manual")
 
 

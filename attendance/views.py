@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from attendance.models import AttendanceLog
 from attendance.services.access import can_follow, followed_classrooms
-from cameras.models import Camera
 from school.models import Classroom, Lesson
 from school.services.lessons import current_lesson
 
@@ -56,7 +55,7 @@ def live_class(request: HttpRequest, code: str) -> HttpResponse:
         {
             "classroom": classroom,
             "lesson": lesson,
-            "cameras": Camera.objects.filter(classroom=classroom, enabled=True),
+            "cameras": classroom.cameras.filter(enabled=True),  # type: ignore[attr-defined]
             "labels": labels,
             "time_zone": settings.TIME_ZONE,  # arrival times read in the school's zone, not the browser's
         },

@@ -55,6 +55,15 @@ class Camera(models.Model):
         default=default_dedup_seconds,
         help_text=_("Sightings of the same student by this camera inside this window are logged once."),
     )
+    frigate_camera = models.CharField(
+        _("Frigate camera"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "This camera's name in Frigate, if the school runs one: alerts appear there as events, and "
+            "Frigate's face recognitions on it mark attendance."
+        ),
+    )
     # Live status, written by the processor.
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.IDLE)
     last_frame_at = models.DateTimeField(_("last frame at"), null=True, blank=True)

@@ -65,7 +65,15 @@ class ClassroomAdmin(admin.ModelAdmin):
 class StudentForm(forms.ModelForm):
     class Meta:
         model = Student
-        fields = ["full_name", "registration", "birth_date", "active", "biometric_consent", "image_consent"]
+        fields = [
+            "full_name",
+            "registration",
+            "birth_date",
+            "active",
+            "biometric_consent",
+            "image_consent",
+            "frigate_name",
+        ]
 
 
 class RosterImportForm(forms.Form):
@@ -87,6 +95,7 @@ class StudentAdmin(admin.ModelAdmin):
         "biometric_consent",
         *readonly_fields,
         "image_consent",
+        "frigate_name",
     ]
     inlines = [EnrollmentInline]
     change_list_template = "admin/school/student/change_list.html"

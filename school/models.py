@@ -96,6 +96,15 @@ class Student(models.Model):
         default=False,
         help_text=_("Photos in which the student can be recognised may be shared only with this consent."),
     )
+    frigate_name = models.CharField(
+        _("name in Frigate"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The name Frigate's face recognition gives this student, if the school uses it "
+            "(the registration number is recognised too)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

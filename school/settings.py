@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "recognition",
     "cameras",
     "attendance",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,8 @@ CELERY_BEAT_SCHEDULE["requeue-stale-photo-jobs"] = {
     "task": "recognition.tasks.requeue_stale_photo_jobs",
     "schedule": 300.0,
 }
+# Alerts (monitoring app): deliveries that failed or whose sender died are retried by whoever sweeps first.
+CELERY_BEAT_SCHEDULE["deliver-due-alerts"] = {"task": "monitoring.tasks.deliver_due_alerts", "schedule": 5.0}
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,6 +228,39 @@ CAMERA_DETECTION_UPSAMPLE = env_int("CAMERA_DETECTION_UPSAMPLE", 1, minimum=0)
 # Upsampling is ~3/4 of detection's cost: the whole frame gets it once per CAMERA_DEEP_SCAN_S seconds (0: every
 # analysed frame); in between, small faces already found are followed around their last place.
 CAMERA_DEEP_SCAN_S = env_float("CAMERA_DEEP_SCAN_S", 1.5, minimum=0.0)
+# Embedded mode (no Redis): camera processors and monitors run inside the web process unless switched off.
+EMBEDDED_CAMERAS = env_bool("CHAMADA_EMBEDDED_CAMERAS", True)
+EMBEDDED_MONITORS = env_bool("CHAMADA_EMBEDDED_MONITORS", True)
+
+# --- Alerts and monitoring (monitoring app; README, "Alerts and monitoring") -------------------------------------
+ALERT_TYPES_ON = env_list("ALERT_TYPES_ON", [])  # kinds that are off by default, switched on (student_recognised)
+ALERT_TYPES_OFF = env_list("ALERT_TYPES_OFF", [])
+ALERT_MAX_ATTEMPTS = env_int("ALERT_MAX_ATTEMPTS", 12, minimum=1)
+ALERT_RETRY_BASE_S = env_float("ALERT_RETRY_BASE_S", 1.0, minimum=0.01)
+ALERT_RETRY_MAX_S = env_float("ALERT_RETRY_MAX_S", 300.0, minimum=0.01)
+ALERT_HANDLER_TIMEOUT_S = env_float("ALERT_HANDLER_TIMEOUT_S", 5.0, minimum=0.1)
+# A camera is offline only after this long without frames: a Wi-Fi blink raises nothing.
+CAMERA_OFFLINE_AFTER_S = env_float("CAMERA_OFFLINE_AFTER_S", 30.0, minimum=1.0)
+MONITOR_INTERVAL_S = env_float("MONITOR_INTERVAL_S", 10.0, minimum=0.1)
+HOST_CPU_MAX_PERCENT = env_float("HOST_CPU_MAX_PERCENT", 90.0, minimum=1.0, maximum=100.0)
+HOST_MEMORY_MAX_PERCENT = env_float("HOST_MEMORY_MAX_PERCENT", 90.0, minimum=1.0, maximum=100.0)
+HOST_LOAD_MAX_PER_CPU = env_float("HOST_LOAD_MAX_PER_CPU", 2.0, minimum=0.1)
+DISK_MIN_FREE_PERCENT = env_float("DISK_MIN_FREE_PERCENT", 10.0, minimum=0.0, maximum=100.0)
+# Hysteresis: host_overload / disk_low after this many samples over the threshold, resolved after as many under.
+HOST_ALERT_SAMPLES = env_int("HOST_ALERT_SAMPLES", 3, minimum=1)
+MQTT_URL = env_str("MQTT_URL")  # mqtt://user:pass@host:1883 (mqtts:// for TLS)
+MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "chamada").strip("/") or "chamada"
+MQTT_HA_DISCOVERY = env_bool("MQTT_HA_DISCOVERY", False)
+MQTT_HA_DISCOVERY_PREFIX = env_str("MQTT_HA_DISCOVERY_PREFIX", "homeassistant").strip("/") or "homeassistant"
+AMQP_URL = env_str("AMQP_URL")  # amqp://guest:guest@host:5672//
+AMQP_EXCHANGE = env_str("AMQP_EXCHANGE", "chamada.alerts")
+FRIGATE_URL = env_str("FRIGATE_URL").rstrip("/")  # http://frigate:5000
+FRIGATE_MQTT_INGEST = env_bool("FRIGATE_MQTT_INGEST", False)
+FRIGATE_MQTT_URL = env_str("FRIGATE_MQTT_URL") or MQTT_URL  # the broker Frigate publishes to
+FRIGATE_TOPIC_PREFIX = env_str("FRIGATE_TOPIC_PREFIX", "frigate").strip("/") or "frigate"
+FRIGATE_MIN_SCORE = env_float("FRIGATE_MIN_SCORE", 0.8, minimum=0.0, maximum=1.0)
+# /health answers within this long, whatever hangs behind it.
+HEALTH_TIMEOUT_S = env_float("HEALTH_TIMEOUT_S", 0.8, minimum=0.05, maximum=10.0)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("recognition.urls")),
     path("", include("attendance.urls")),
     path("", include("cameras.urls")),
+    path("", include("monitoring.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

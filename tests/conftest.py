@@ -50,6 +50,7 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
 
     from attendance.roles import ATTENDANCE_PERMISSIONS
     from cameras.roles import CAMERAS_PERMISSIONS
+    from monitoring.roles import MONITORING_PERMISSIONS
     from recognition.roles import GALLERY_PERMISSIONS, RECOGNITION_PERMISSIONS
     from school.roles import SCHOOL_PERMISSIONS, grant
 
@@ -59,6 +60,7 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     grant(apps, "recognition", GALLERY_PERMISSIONS)
     grant(apps, "cameras", CAMERAS_PERMISSIONS)
     grant(apps, "attendance", ATTENDANCE_PERMISSIONS)
+    grant(apps, "monitoring", MONITORING_PERMISSIONS)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -12,9 +13,12 @@ from django.utils import timezone
 from attendance.events import send_presence_changed
 from attendance.models import AttendanceLog, Device, Presence, PresenceSource, PresenceStatus
 from attendance.services.state import presence_payload
-from cameras.models import Camera
+from attendance.signals import presence_marked
 from school.models import Classroom, Lesson, Student
 from school.services.lessons import current_lesson
+
+if TYPE_CHECKING:  # cameras imports attendance, never the other way round
+    from cameras.models import Camera
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,15 @@ def record_sighting(
     device: Device | None = None,
     crop_jpeg: bytes | None = None,
     dedup_seconds: int = 0,
+    source: str | None = None,
 ) -> Sighting:
     """Log the sighting and mark the student present (or late) in the lesson in progress.
 
     Idempotent: one presence per (lesson, student) whatever the number of cameras and workers reporting at once
     (unique constraint, then a locked update); a repeat from the same camera or device inside `dedup_seconds` is
     not logged again. Presence only grows: a later sighting never removes it, and never overrides a teacher's
-    manual decision. The live pages hear about it after commit.
+    manual decision. The live pages hear about it after commit, and so do the listeners of ``presence_marked``
+    when the presence is new. ``source`` defaults to camera or API after who reported.
     """
     seen_at = seen_at or timezone.now()
     lesson = current_lesson(classroom, seen_at)
@@ -67,7 +73,7 @@ def record_sighting(
             log.save()
         if lesson is None:
             return Sighting(log=log, lesson=None, presence=None, created=False)
-        source = PresenceSource.CAMERA if camera else PresenceSource.API
+        source = source or (PresenceSource.CAMERA if camera else PresenceSource.API)
         presence, created = Presence.objects.get_or_create(
             lesson=lesson,
             student=student,
@@ -86,6 +92,11 @@ def record_sighting(
         if changed:
             payload = presence_payload(presence)
             transaction.on_commit(lambda: send_presence_changed(lesson.pk, payload))
+        if created:
+            marked = presence
+            transaction.on_commit(
+                lambda: presence_marked.send_robust(Presence, presence=marked, camera=camera, distance=distance)
+            )
     return Sighting(log=log, lesson=lesson, presence=presence, created=created)
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +28,11 @@ from cameras.services.lease import Lease, LeaseKeeper, acquire_lease
 from cameras.services.overlay import Label, annotate
 from cameras.services.recognition import RosterScope, StudentDirectory, build_pipeline
 from cameras.services.status import set_camera_status
+from cameras.signals import unknown_face_seen
 from recognition.engine.images import RGBImage
-from recognition.engine.pipeline import FramePipeline, Identification, TrackedFace
+from recognition.engine.pipeline import FramePipeline, Identification, TrackedFace, UnknownFace
 from recognition.engine.video import StreamError, is_live, open_frames
+from school.services.lessons import current_lesson
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +269,8 @@ class CameraProcessor:
                     pending = _Pending(identification, seen_at - dt.timedelta(seconds=lag), time.monotonic())
                     if not self._record(pending) and len(self._pending) < _MAX_PENDING:
                         self._pending.append(pending)
+                for unknown in report.unknowns:
+                    self._announce_unknown(unknown, frame, seen_at)
         except Exception:
             logger.exception("camera %s: a frame could not be analysed", self.camera_id)
             _reset_broken_connection()
@@ -305,6 +310,25 @@ class CameraProcessor:
             _reset_broken_connection()
             return False
 
+    def _announce_unknown(self, unknown: UnknownFace, frame: RGBImage, seen_at: dt.datetime) -> None:
+        """A face nobody could name for a whole decision window: worth telling someone, during a lesson."""
+        lesson = current_lesson(self.camera.classroom, seen_at)
+        if lesson is None:
+            return
+        box = unknown.box
+        unknown_face_seen.send_robust(
+            Camera,
+            camera=self.camera,
+            lesson=lesson,
+            track_id=unknown.track_id,
+            track_key=f"{self._run_key}-{unknown.track_id}",
+            seen_at=seen_at,
+            crop_jpeg=unknown.crop_jpeg,
+            box=(box.top, box.right, box.bottom, box.left),
+            frame_size=(frame.shape[1], frame.shape[0]),
+            best_distance=unknown.best_distance,
+        )
+
     def _periodic(self, now: dt.datetime) -> None:
         tick = time.monotonic()
         if tick - self._status_at >= STATUS_S:
@@ -335,6 +359,7 @@ class CameraProcessor:
         self._settings = _Settings.of(camera)
         self.scope = RosterScope(camera.classroom)
         self.pipeline = build_pipeline(sample_fps=camera.sample_fps, tolerance=camera.tolerance, scope=self.scope)
+        self._run_key = uuid.uuid4().hex[:8]  # a new pipeline numbers its tracks from 1 again
         self._labels = []
         self._reloaded_at = time.monotonic()
 

@@ -52,11 +52,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 def embedded_cameras_wanted() -> bool:
     """Embedded mode, not switched off with CHAMADA_EMBEDDED_CAMERAS=0, and not under pytest (tests start their own
     processors; a supervisor started by importing school.asgi would run the test database's cameras)."""
-    return (
-        bool(settings.EMBEDDED)
-        and os.environ.get("CHAMADA_EMBEDDED_CAMERAS", "1") != "0"
-        and "PYTEST_VERSION" not in os.environ
-    )
+    return bool(settings.EMBEDDED) and bool(settings.EMBEDDED_CAMERAS) and "PYTEST_VERSION" not in os.environ
 
 
 @dataclass

@@ -55,6 +55,7 @@ __all__ = [
     "PipelineStats",
     "SkipReason",
     "TrackedFace",
+    "UnknownFace",
     "decide_identity",
     "face_crop_jpeg",
 ]
@@ -152,6 +153,17 @@ class Identification:
 
 
 @dataclass(frozen=True, slots=True)
+class UnknownFace:
+    """A track still unknown after a whole decision window of recognitions: reported once, with its crop."""
+
+    track_id: int
+    box: FaceBox
+    timestamp: float
+    crop_jpeg: bytes
+    best_distance: float | None  # the closest student's mean distance over the window (None: nobody listed)
+
+
+@dataclass(frozen=True, slots=True)
 class FrameReport:
     """What one ``process`` call did. Skipped frames (``analysed`` False) carry no faces."""
 
@@ -161,6 +173,7 @@ class FrameReport:
     known: int = 0
     unknown: int = 0
     identifications: list[Identification] = field(default_factory=list)
+    unknowns: list[UnknownFace] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)  # ids of the tracks dropped in this frame (face gone)
     skipped: SkipReason | None = None
 
@@ -290,6 +303,7 @@ class FramePipeline:
         tracks = self.tracker.update(boxes, timestamp)
         ended = [track.id for track in self.tracker.dropped]
         identifications = []
+        unknowns = []
         due = [track for track in tracks if self._needs_encoding(track, timestamp)]
         if due:
             encodings = self.detector.encode(frame, [track.box for track in due])
@@ -311,6 +325,18 @@ class FramePipeline:
                             crop_jpeg=face_crop_jpeg(frame, track.box),
                         )
                     )
+                elif self._stays_unknown(track):
+                    track.reported_unknown = True
+                    ranking = track.ranking(config.window)
+                    unknowns.append(
+                        UnknownFace(
+                            track_id=track.id,
+                            box=track.box,
+                            timestamp=timestamp,
+                            crop_jpeg=face_crop_jpeg(frame, track.box),
+                            best_distance=ranking[0][1] if ranking else None,
+                        )
+                    )
         self.stats.identifications += len(identifications)
         faces = [TrackedFace(track.id, track.box, track.student_id, track.distance) for track in tracks]
         known = sum(1 for face in faces if face.student_id is not None)
@@ -321,7 +347,17 @@ class FramePipeline:
             known=known,
             unknown=len(faces) - known,
             identifications=identifications,
+            unknowns=unknowns,
             ended=ended,
+        )
+
+    def _stays_unknown(self, track: Track) -> bool:
+        """Undecided after a whole decision window, and not reported as such yet."""
+        return (
+            track.student_id is None
+            and not track.identified
+            and not track.reported_unknown
+            and len(track.recognitions) >= self.config.window
         )
 
     def _detect(self, frame: RGBImage, timestamp: float) -> list[FaceBox]:

@@ -85,6 +85,7 @@ class Track:
     student_id: int | None = None
     distance: float | None = None
     identified: list[int] = field(default_factory=list)  # students already reported for this track, in order
+    reported_unknown: bool = False  # reported once as unknown after a whole decision window
 
     def add_recognition(self, recognition: Recognition) -> None:
         if not recognition.weight > 0:

@@ -15,9 +15,9 @@ def test_the_supervisor_is_wanted_only_embedded_not_switched_off_and_not_under_p
 
     monkeypatch.delenv("PYTEST_VERSION")
     assert embedded_cameras_wanted()
-    monkeypatch.setenv("CHAMADA_EMBEDDED_CAMERAS", "0")
+    settings.EMBEDDED_CAMERAS = False  # CHAMADA_EMBEDDED_CAMERAS=0
     assert not embedded_cameras_wanted()
-    monkeypatch.delenv("CHAMADA_EMBEDDED_CAMERAS")
+    settings.EMBEDDED_CAMERAS = True
     settings.EMBEDDED = False  # Redis: Celery workers run the cameras
     assert not embedded_cameras_wanted()
 

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from monitoring.models import Alert, AlertDelivery, AlertStatus, MonitorHeartbeat, SerialDevice
+from monitoring.services.delivery import retry_dead
+from monitoring.services.publish import acknowledge
+
+SEVERITY_COLOURS = {"info": "#1565c0", "warning": "#ef6c00", "critical": "#c62828"}
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
+    model = AlertDelivery
+    extra = 0
+    fields = ["handler", "event", "status", "attempts", "next_attempt_at", "delivered_at", "external_id", "last_error"]
+    readonly_fields = fields
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["type", "severity_badge", "status", "camera", "classroom", "count", "first_seen", "last_seen"]
+    list_filter = ["status", "type", "severity", "camera"]
+    list_select_related = ["camera", "classroom"]
+    search_fields = ["source_key", "camera__name", "classroom__code"]
+    date_hierarchy = "first_seen"
+    actions = ["acknowledge_alerts"]
+    inlines = [DeliveryInline]
+    readonly_fields = [
+        "uuid",
+        "type",
+        "severity",
+        "status",
+        "camera",
+        "classroom",
+        "source_key",
+        "first_seen",
+        "last_seen",
+        "count",
+        "payload",
+        "detections",
+        "snapshot_image",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # alerts are raised by Chamada, not typed in
+
+    @admin.display(description=_("severity"), ordering="severity")
+    def severity_badge(self, alert: Alert) -> SafeString:
+        return format_html(
+            '<span style="background:{};color:#fff;border-radius:8px;padding:1px 8px">{}</span>',
+            SEVERITY_COLOURS.get(alert.severity, "#757575"),
+            alert.get_severity_display(),
+        )
+
+    @admin.display(description=_("snapshot"))
+    def snapshot_image(self, alert: Alert) -> SafeString:
+        if not alert.snapshot:
+            return format_html("{}", "-")
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:240px;border-radius:4px">',
+            reverse("monitoring:alert-snapshot", args=[alert.pk]),
+            _("Snapshot"),
+        )
+
+    @admin.action(description=_("Acknowledge the selected alerts"))
+    def acknowledge_alerts(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        done = sum(acknowledge(alert, request.user) for alert in queryset.filter(status=AlertStatus.OPEN))
+        self.message_user(
+            request,
+            ngettext("%(count)d alert acknowledged.", "%(count)d alerts acknowledged.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(AlertDelivery)
+class AlertDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["alert", "handler", "event", "status", "attempts", "next_attempt_at", "delivered_at", "last_error"]
+    list_filter = ["status", "handler", "event"]
+    list_select_related = ["alert"]
+    actions = ["retry_deliveries"]
+    readonly_fields = [field.name for field in AlertDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the selected dead deliveries"), permissions=["view"])
+    def retry_deliveries(self, request: HttpRequest, queryset: QuerySet[AlertDelivery]) -> None:
+        count = retry_dead(queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+@admin.register(SerialDevice)
+class SerialDeviceAdmin(admin.ModelAdmin):
+    list_display = ["name", "port", "camera", "enabled", "state", "last_heartbeat_at", "uptime_s", "rssi_dbm"]
+    list_filter = ["enabled", "state"]
+    search_fields = ["name", "port"]
+    status_fields = ["state", "last_heartbeat_at", "uptime_s", "rssi_dbm", "last_line", "last_error"]
+    readonly_fields = status_fields
+    fieldsets = [
+        (None, {"fields": ["name", "port", "baud_rate", "heartbeat_timeout_s", "camera", "enabled"]}),
+        (_("Live status"), {"fields": status_fields}),
+    ]
+
+
+@admin.register(MonitorHeartbeat)
+class MonitorHeartbeatAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["name", "host", "pid", "beat_at"]

@@ -1,0 +1,77 @@
+"""Turning the other apps' signals into alerts. Receivers only record (publish); delivery runs elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attendance.signals import presence_marked
+from cameras.signals import unknown_face_seen
+from monitoring.events import AlertEvent, Detection
+from monitoring.services.publish import publish
+
+
+def connect() -> None:
+    unknown_face_seen.connect(alert_unknown_face, dispatch_uid="monitoring.unknown_face")
+    presence_marked.connect(alert_student_recognised, dispatch_uid="monitoring.student_recognised")
+
+
+def alert_unknown_face(
+    sender: Any,
+    *,
+    camera: Any,
+    lesson: Any,
+    track_id: int,
+    track_key: str,
+    seen_at: Any,
+    crop_jpeg: bytes | None,
+    box: tuple[int, int, int, int],
+    frame_size: tuple[int, int],
+    best_distance: float | None = None,
+    **kwargs: Any,
+) -> None:
+    top, right, bottom, left = box
+    width, height = frame_size
+    publish(
+        AlertEvent(
+            type="unknown_face",
+            camera_id=camera.pk,
+            classroom_id=camera.classroom_id,
+            source_key=f"camera:{camera.pk}:track:{track_key}",  # one alert per track
+            time=seen_at,
+            detections=(
+                Detection.from_pixels(
+                    top=top,
+                    right=right,
+                    bottom=bottom,
+                    left=left,
+                    frame_width=width,
+                    frame_height=height,
+                    metadata={"track_id": track_id, "best_distance": best_distance},
+                ),
+            ),
+            snapshot_jpeg=crop_jpeg,
+            payload={"lesson_id": lesson.pk, "track_id": track_id, "best_distance": best_distance},
+        )
+    )
+
+
+def alert_student_recognised(
+    sender: Any, *, presence: Any, camera: Any = None, distance: Any = None, **kwargs: Any
+) -> None:
+    publish(
+        AlertEvent(
+            type="student_recognised",
+            camera_id=None if camera is None else camera.pk,
+            classroom_id=presence.lesson.classroom_id,
+            source_key=f"presence:{presence.pk}",
+            time=presence.first_seen,
+            payload={
+                "student_id": presence.student_id,
+                "student": presence.student.full_name,
+                "lesson_id": presence.lesson_id,
+                "status": presence.status,
+                "source": presence.source,
+                "distance": distance,
+            },
+        )
+    )
