@@ -55,7 +55,7 @@ def live_class(request: HttpRequest, code: str) -> HttpResponse:
         {
             "classroom": classroom,
             "lesson": lesson,
-            "cameras": classroom.cameras.filter(enabled=True),  # type: ignore[attr-defined]
+            "cameras": classroom.cameras.filter(enabled=True),
             "labels": labels,
             "time_zone": settings.TIME_ZONE,  # arrival times read in the school's zone, not the browser's
         },

@@ -16,6 +16,36 @@ from monitoring.services.delivery import retry_dead
 from monitoring.services.publish import acknowledge
 
 SEVERITY_COLOURS = {"info": "#1565c0", "warning": "#ef6c00", "critical": "#c62828"}
+# Alerts and deliveries are written by Chamada alone: the admin shows them, acknowledges and retries.
+ALERT_FIELDS = (
+    "uuid",
+    "type",
+    "severity",
+    "status",
+    "camera",
+    "classroom",
+    "source_key",
+    "first_seen",
+    "last_seen",
+    "count",
+    "payload",
+    "detections",
+    "snapshot_image",
+    "acknowledged_by",
+    "acknowledged_at",
+    "resolved_at",
+)
+DELIVERY_FIELDS = (
+    "handler",
+    "event",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "delivered_at",
+    "external_id",
+    "last_error",
+)
+SERIAL_STATUS_FIELDS = ("state", "last_heartbeat_at", "uptime_s", "rssi_dbm", "last_line", "last_error")
 
 
 class ReadOnlyMixin:
@@ -32,8 +62,8 @@ class ReadOnlyMixin:
 class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
     model = AlertDelivery
     extra = 0
-    fields = ["handler", "event", "status", "attempts", "next_attempt_at", "delivered_at", "external_id", "last_error"]
-    readonly_fields = fields
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS
 
 
 @admin.register(Alert)
@@ -45,25 +75,8 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "first_seen"
     actions = ["acknowledge_alerts"]
     inlines = [DeliveryInline]
-    readonly_fields = [
-        "uuid",
-        "type",
-        "severity",
-        "status",
-        "camera",
-        "classroom",
-        "source_key",
-        "first_seen",
-        "last_seen",
-        "count",
-        "payload",
-        "detections",
-        "snapshot_image",
-        "acknowledged_by",
-        "acknowledged_at",
-        "resolved_at",
-    ]
-    fields = readonly_fields
+    fields = ALERT_FIELDS
+    readonly_fields = ALERT_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # alerts are raised by Chamada, not typed in
@@ -126,11 +139,10 @@ class SerialDeviceAdmin(admin.ModelAdmin):
     list_display = ["name", "port", "camera", "enabled", "state", "last_heartbeat_at", "uptime_s", "rssi_dbm"]
     list_filter = ["enabled", "state"]
     search_fields = ["name", "port"]
-    status_fields = ["state", "last_heartbeat_at", "uptime_s", "rssi_dbm", "last_line", "last_error"]
-    readonly_fields = status_fields
+    readonly_fields = SERIAL_STATUS_FIELDS
     fieldsets = [
-        (None, {"fields": ["name", "port", "baud_rate", "heartbeat_timeout_s", "camera", "enabled"]}),
-        (_("Live status"), {"fields": status_fields}),
+        (None, {"fields": ("name", "port", "baud_rate", "heartbeat_timeout_s", "camera", "enabled")}),
+        (_("Live status"), {"fields": SERIAL_STATUS_FIELDS}),
     ]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tests.services import POSTGRES, REDIS, Service, in_ci
+from tests.services import MQTT, POSTGRES, RABBITMQ, REDIS, Service, in_ci
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -76,6 +76,20 @@ def postgres(db: None) -> None:
 def redis_url() -> Iterator[str]:
     require(REDIS)
     yield REDIS.url
+
+
+@pytest.fixture
+def mqtt_url() -> str:
+    """The machine's Mosquitto (mqtt://127.0.0.1:1883 unless TEST_MQTT_URL says otherwise)."""
+    require(MQTT)
+    return MQTT.url
+
+
+@pytest.fixture
+def amqp_url() -> str:
+    """The machine's RabbitMQ (amqp://guest:guest@127.0.0.1:5672// unless TEST_AMQP_URL says otherwise)."""
+    require(RABBITMQ)
+    return RABBITMQ.url
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ POSTGRES = Service("PostgreSQL", os.environ.get("TEST_POSTGRES_URL", "postgres:/
 REDIS = Service("Redis", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 RABBITMQ = Service("RabbitMQ", os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"))
 MQTT = Service("Mosquitto", os.environ.get("TEST_MQTT_URL", "mqtt://127.0.0.1:1883"))
-REQUIRED_IN_CI = (POSTGRES, REDIS)
+REQUIRED_IN_CI = (POSTGRES, REDIS, RABBITMQ, MQTT)
 
 
 def in_ci() -> bool:

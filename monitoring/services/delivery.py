@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
+from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -259,12 +260,12 @@ class Dispatcher:
                     )
                 future = pool.submit(_run_in_thread, delivery_id)
                 self._in_flight[delivery_id] = future
-                future.add_done_callback(lambda _f, key=delivery_id: self._done(key))
+                future.add_done_callback(partial(self._forget, delivery_id))
                 futures.append(future)
         self.start()
         return futures
 
-    def _done(self, delivery_id: int) -> None:
+    def _forget(self, delivery_id: int, _future: Future[str]) -> None:
         with self._lock:
             self._in_flight.pop(delivery_id, None)
 
@@ -292,15 +293,25 @@ class Dispatcher:
             self._sweeper = threading.Thread(target=self._sweep_forever, name="alerts-sweep", daemon=True)
             self._sweeper.start()
 
-    def stop(self) -> None:
-        self._stopped.set()
-        self._wake.set()
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop sweeping and drop the attempts not started yet (they stay pending in the database)."""
+        with self._lock:
+            sweeper, self._sweeper = self._sweeper, None
+            pools, self._pools = self._pools, {}
+            self._in_flight.clear()
+            self._stopped.set()
+            self._wake.set()
+        for pool in pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        if sweeper is not None and sweeper is not threading.current_thread():
+            sweeper.join(timeout_s)
 
     def _sweep_forever(self) -> None:
-        while not self._stopped.is_set():
+        stopped = self._stopped
+        while not stopped.is_set():
             self._wake.wait(self.sweep_s)
             self._wake.clear()
-            if self._stopped.is_set():
+            if stopped.is_set():
                 break
             try:
                 self.sweep()

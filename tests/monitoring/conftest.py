@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from monitoring.services import delivery
+from monitoring.services.delivery import deliver_one, due_deliveries
+
+
+@pytest.fixture(autouse=True)
+def _fresh_alert_bus(settings: Any) -> Iterator[None]:
+    """Each test builds its handlers from its own settings, and no thread of an earlier test delivers meanwhile."""
+    settings.ALERT_RETRY_BASE_S = 0.05
+    settings.ALERT_RETRY_MAX_S = 0.5
+    delivery.handlers.close()
+    delivery.switches.forget()
+    yield
+    delivery.dispatcher.stop()  # before the tables are emptied under its threads
+    delivery.handlers.close()
+    delivery.switches.forget()
+
+
+@pytest.fixture
+def deliver_now() -> Callable[[], list[str]]:
+    """Attempt every due delivery here, in the test's thread and transaction; returns their statuses."""
+
+    def run() -> list[str]:
+        return [deliver_one(delivery_id) for delivery_id, _handler in due_deliveries()]
+
+    return run
