@@ -147,5 +147,14 @@ class SerialDeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonitorHeartbeat)
-class MonitorHeartbeatAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MonitorHeartbeatAdmin(admin.ModelAdmin):
+    """Written by the monitors. A machine that no longer runs them is deleted here, or /health stays degraded."""
+
     list_display = ["name", "host", "pid", "beat_at"]
+    readonly_fields = ("name", "host", "pid", "beat_at", "sample")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,6 +8,7 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # The other apps announce what happened with their own signals; monitoring listens. They never import it.
-        from monitoring import receivers
+        from monitoring import receivers, worker_heartbeat
 
         receivers.connect()
+        worker_heartbeat.connect()  # Celery workers keep a heartbeat key in Redis; /health counts them

@@ -1,7 +1,8 @@
 """The alert bus's plain objects: what happened (AlertEvent) and what a handler sends (AlertMessage).
 
-No Django here: the camera loop, monitors and benchmarks build these without touching the ORM, and handlers
-receive a message that is already complete, so a handler never queries the database.
+No Django here: the camera loop, monitors and benchmarks build these without touching the ORM, and a handler
+receives a message that is complete (only the MQTT handler reads more: each camera's current state, for its
+retained topics).
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ class AlertMessage:
     snapshot_jpeg: bytes | None = None
     resolved_at: dt.datetime | None = None
     title: str = ""  # human-readable, in the server's language
+    raised_external_id: str = ""  # on a resolution: the id the receiver gave the raised message (a Frigate event)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON body every handler sends (the snapshot is left out: its size would burden every consumer)."""

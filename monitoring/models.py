@@ -111,6 +111,7 @@ class AlertDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     claimed_until = models.DateTimeField(null=True, blank=True)  # a sender that dies mid-send is retried after it
+    claim = models.CharField(max_length=32, blank=True)  # the batch that holds it: its late results count no more
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)  # e.g. Frigate's event_id
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

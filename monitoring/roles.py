@@ -8,7 +8,7 @@ MONITORING_PERMISSIONS: dict[str, list[str]] = {
         *codenames("alert", ("view", "change")),
         *codenames("alertdelivery", VIEW),
         *codenames("serialdevice"),
-        *codenames("monitorheartbeat", VIEW),
+        *codenames("monitorheartbeat", ("view", "delete")),
         "control_alert_processing",
     ],
 }

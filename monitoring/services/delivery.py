@@ -1,10 +1,12 @@
 """Delivering the outbox: every pending AlertDelivery reaches its handler, at least once, whatever fails.
 
-Each handler has a pool of its own threads, so a handler that is down, slow or hanging only delays its own
-deliveries. A delivery is claimed with a conditional UPDATE (pending and due -> sending, attempts + 1, claimed
-until the timeout), so two processes never send the same attempt. The handler runs with a timeout; then the row
-becomes delivered, or pending again with an exponential backoff, or dead after ALERT_MAX_ATTEMPTS (the admin can
-retry it). A sender that died mid-send leaves its row ``sending``; once the claim expires any sweep retries it.
+Each handler has a lane of its own (a queue and two sender threads), so a handler that is down, slow or hanging
+only delays its own deliveries. A sender claims a batch of its handler's deliveries with one conditional UPDATE
+(pending and due -> sending, attempts + 1, a claim token, claimed until twice the timeout), so two processes never
+send the same attempt, and records the batch's outcomes in a few more: a burst of alerts costs the database little
+more than one. Each send runs with a timeout; then the row becomes delivered, or pending again with an
+exponential backoff, or dead after ALERT_MAX_ATTEMPTS (the admin can retry it). A sender that died mid-send
+leaves its rows ``sending``; once the claim expires any sweep retries them.
 
 Sweeps run in every process that dispatched (a background thread), in ``run_monitors`` and the embedded web
 process, and as a beat task with Redis: whoever comes first claims.
@@ -17,20 +19,18 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
-from functools import partial
+import uuid
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from monitoring.handlers import HANDLERS
 from monitoring.handlers.base import DeliveryError, Handler
-from monitoring.models import AlertDelivery, AlertProcessing, DeliveryStatus
+from monitoring.models import AlertDelivery, AlertProcessing, DeliveryEvent, DeliveryStatus
 from monitoring.services.messages import build_message
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,10 @@ logger = logging.getLogger(__name__)
 SWEEP_S = 1.0
 #: At most this many deliveries are taken per sweep (the rest come with the next one).
 SWEEP_BATCH = 500
-#: Threads per handler: a few messages in flight each, so one slow broker round trip does not serialise them.
-THREADS_PER_HANDLER = 4
+#: Sender threads per handler: two batches in flight, so one slow round trip does not hold every message back.
+THREADS_PER_HANDLER = 2
+#: Deliveries one sender claims and records at once.
+BATCH = 100
 #: The processing switches (paused, configuration version) are re-read at most this often.
 SWITCHES_TTL_S = 1.0
 _ERROR_MAX = AlertDelivery._meta.get_field("last_error").max_length or 500
@@ -153,72 +155,166 @@ def call_with_timeout(handler: Handler, message: object, timeout_s: float) -> st
     return None if result is None else str(result)
 
 
-# --- one delivery ----------------------------------------------------------------------------------------------
-def deliver_one(delivery_id: int) -> str:
-    """Claim and attempt one delivery; returns its status afterwards ("skipped" when not ours to send now)."""
-    if switches.paused():
-        return "skipped"
+# --- attempts, in batches ---------------------------------------------------------------------------------------
+class _NotYet(DeliveryError):
+    """This message cannot go yet (its raise is still on its way); the receiver itself is fine."""
+
+
+def _due(now: dt.datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now
+    )
+
+
+def deliver_batch(handler_name: str, delivery_ids: Sequence[int]) -> dict[int, str]:
+    """Claim these deliveries of one handler (those due and free), attempt them in order, record each outcome.
+
+    Returns the status each claimed delivery ended with. Three UPDATEs and two SELECTs serve the whole batch, so
+    a burst of alerts costs the database little more than one. Sends start until ALERT_HANDLER_TIMEOUT_S is spent
+    (the rest go back, due at once, with no attempt counted); once the receiver fails for a reason that is not the
+    message's own (down, timing out), the rest of the batch fails with it rather than waiting out a timeout each.
+    """
+    if not delivery_ids or switches.paused():
+        return {}
     timeout_s = float(settings.ALERT_HANDLER_TIMEOUT_S)
+    token = uuid.uuid4().hex
     now = timezone.now()
-    claimed = AlertDelivery.objects.filter(
-        Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now),
-        pk=delivery_id,
-    ).update(
+    claimed = AlertDelivery.objects.filter(_due(now), pk__in=list(delivery_ids), handler=handler_name).update(
         status=DeliveryStatus.SENDING,
         attempts=F("attempts") + 1,
-        claimed_until=now + dt.timedelta(seconds=timeout_s + 5),
+        claim=token,
+        claimed_until=now + dt.timedelta(seconds=2 * timeout_s + 5),
     )
     if not claimed:
-        return "skipped"
-    delivery = AlertDelivery.objects.select_related("alert__camera", "alert__classroom").get(pk=delivery_id)
-    attempt = delivery.attempts
+        return {}
+    mine = AlertDelivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+    rows = list(mine.select_related("alert__camera", "alert__classroom").order_by("pk"))
+    raised = _raised_deliveries(rows)
+    delivered: list[tuple[AlertDelivery, str]] = []
+    failed: list[tuple[AlertDelivery, Exception]] = []
+    released: list[AlertDelivery] = []
+    broken: Exception | None = None
+    budget_ends = time.monotonic() + timeout_s
     try:
-        handler = handlers.get(delivery.handler)
-        if handler is None:
-            raise DeliveryError(f"handler {delivery.handler!r} is not enabled", permanent=False)
-        message = build_message(delivery.alert, delivery.event)  # type: ignore[arg-type]
-        external_id = call_with_timeout(handler, message, timeout_s)
-    except Exception as error:
-        return _failed(delivery_id, attempt, error)
-    mine = AlertDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING, attempts=attempt)
-    mine.update(
-        status=DeliveryStatus.DELIVERED,
-        delivered_at=timezone.now(),
-        external_id=(external_id or "")[:100],
-        claimed_until=None,
-        last_error="",
-    )
-    return DeliveryStatus.DELIVERED
+        handler: Handler | None = handlers.get(handler_name)
+    except Exception as error:  # a configuration the handler cannot use (a malformed URL)
+        handler, broken = None, error
+    for row in rows:
+        if broken is not None:
+            failed.append((row, broken))
+            continue
+        if time.monotonic() >= budget_ends:
+            released.append(row)
+            continue
+        try:
+            if handler is None:
+                raise DeliveryError(f"handler {handler_name!r} is not enabled")
+            message = build_message(
+                row.alert,
+                row.event,  # type: ignore[arg-type]
+                raised_external_id=_raised_external_id(row, raised),
+            )
+            delivered.append((row, call_with_timeout(handler, message, timeout_s) or ""))
+        except Exception as error:
+            failed.append((row, error))
+            if not isinstance(error, DeliveryError) or not (error.permanent or isinstance(error, _NotYet)):
+                broken = error
+    outcomes = _record(mine, delivered, failed, released)
+    if delivered and any(row.attempts > 1 for row, _ in delivered):
+        expedite(handler_name)  # a retry went through: the receiver is back, its backlog need not wait
+    return outcomes
 
 
-def _failed(delivery_id: int, attempt: int, error: Exception) -> str:
-    permanent = isinstance(error, DeliveryError) and error.permanent
-    text = f"{type(error).__name__}: {error}"[:_ERROR_MAX]
-    dead = permanent or attempt >= settings.ALERT_MAX_ATTEMPTS
-    status = DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING
-    AlertDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING, attempts=attempt).update(
-        status=status,
-        last_error=text,
-        claimed_until=None,
-        next_attempt_at=timezone.now() + dt.timedelta(seconds=retry_delay(attempt)),
-    )
-    log = logger.error if dead else logger.warning
-    log("alert delivery %s failed (attempt %s%s): %s", delivery_id, attempt, ", dead" if dead else "", text)
-    return status
+def deliver_one(delivery_id: int) -> str:
+    """Claim and attempt one delivery; its status afterwards ("skipped" when it is not due or not free)."""
+    handler = AlertDelivery.objects.filter(pk=delivery_id).values_list("handler", flat=True).first()
+    if handler is None:
+        return "skipped"
+    return deliver_batch(handler, [delivery_id]).get(delivery_id, "skipped")
+
+
+def _raised_deliveries(rows: list[AlertDelivery]) -> dict[int, tuple[str, str]]:
+    """alert id -> (status, external id) of the raise, for the resolutions among ``rows``."""
+    resolved = [row.alert_id for row in rows if row.event == DeliveryEvent.RESOLVED]
+    if not resolved:
+        return {}
+    raises = AlertDelivery.objects.filter(alert_id__in=resolved, handler=rows[0].handler, event=DeliveryEvent.RAISED)
+    return {
+        alert_id: (status, external)
+        for alert_id, status, external in raises.values_list("alert_id", "status", "external_id")
+    }
+
+
+def _raised_external_id(row: AlertDelivery, raised: dict[int, tuple[str, str]]) -> str:
+    """For a resolution: the id its raise got from the receiver. A resolution never overtakes its raise."""
+    if row.event != DeliveryEvent.RESOLVED or row.alert_id not in raised:
+        return ""  # a raise, or a handler switched on after the alert was raised
+    status, external_id = raised[row.alert_id]
+    if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+        raise _NotYet("the alert's raise is not delivered yet")
+    return external_id
+
+
+def _record(
+    mine: QuerySet[AlertDelivery],
+    delivered: list[tuple[AlertDelivery, str]],
+    failed: list[tuple[AlertDelivery, Exception]],
+    released: list[AlertDelivery],
+) -> dict[int, str]:
+    """Write the batch's outcomes; only rows still under this batch's claim are touched (a late result of an
+    attempt whose claim expired and was taken over changes nothing)."""
+    outcomes: dict[int, str] = {}
+    now = timezone.now()
+    plain = [row.pk for row, external_id in delivered if not external_id]
+    done = {"status": DeliveryStatus.DELIVERED, "delivered_at": now, "claimed_until": None, "last_error": ""}
+    if plain:
+        mine.filter(pk__in=plain).update(**done)
+    for row, external_id in delivered:
+        if external_id:
+            mine.filter(pk=row.pk).update(**done, external_id=external_id[:100])
+        outcomes[row.pk] = DeliveryStatus.DELIVERED
+    groups: dict[tuple[int, bool, str], list[int]] = {}
+    for row, error in failed:
+        permanent = isinstance(error, DeliveryError) and error.permanent
+        dead = permanent or row.attempts >= settings.ALERT_MAX_ATTEMPTS
+        text = f"{type(error).__name__}: {error}"[:_ERROR_MAX]
+        groups.setdefault((row.attempts, dead, text), []).append(row.pk)
+        outcomes[row.pk] = DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING
+    for (attempts, dead, text), pks in groups.items():
+        mine.filter(pk__in=pks).update(
+            status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING,
+            last_error=text,
+            claimed_until=None,
+            next_attempt_at=now + dt.timedelta(seconds=retry_delay(attempts)),
+        )
+        log = logger.error if dead else logger.warning
+        log("%d alert deliveries failed (attempt %d%s): %s", len(pks), attempts, ", dead" if dead else "", text)
+    if released:
+        mine.filter(pk__in=[row.pk for row in released]).update(
+            status=DeliveryStatus.PENDING, attempts=F("attempts") - 1, claimed_until=None, next_attempt_at=now
+        )
+        outcomes.update({row.pk: DeliveryStatus.PENDING for row in released})
+    return outcomes
 
 
 def due_deliveries(limit: int = SWEEP_BATCH) -> list[tuple[int, str]]:
     """(id, handler) of the deliveries to attempt now: pending and due, or claimed by a sender that died."""
-    now = timezone.now()
     return list(
-        AlertDelivery.objects.filter(
-            Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now)
-        )
+        AlertDelivery.objects.filter(_due(timezone.now()))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", "handler")[:limit]
     )
+
+
+def expedite(handler: str) -> int:
+    """The handler's receiver is reachable again (a broker reconnected): its waiting retries are due now, instead
+    of after their backoff, so an outage drains as soon as it ends. Returns how many were brought forward."""
+    count = AlertDelivery.objects.filter(
+        handler=handler, status=DeliveryStatus.PENDING, next_attempt_at__gt=timezone.now()
+    ).update(next_attempt_at=timezone.now())
+    if count:
+        dispatcher.wake()
+    return count
 
 
 def retry_dead(delivery_ids: Iterable[int]) -> int:
@@ -232,55 +328,109 @@ def retry_dead(delivery_ids: Iterable[int]) -> int:
 
 
 # --- the dispatcher --------------------------------------------------------------------------------------------
-class Dispatcher:
-    """This process's delivery threads: a pool per handler and a background sweep, started on first use."""
+class _Lane:
+    """One handler's queue of delivery ids and its sender threads, each taking a batch at a time."""
 
-    def __init__(self, threads_per_handler: int = THREADS_PER_HANDLER, sweep_s: float = SWEEP_S) -> None:
+    def __init__(self, name: str, threads: int, batch: int) -> None:
+        self.name = name
+        self.batch = batch
+        self.cond = threading.Condition()
+        self.queued: dict[int, None] = {}  # insertion-ordered set
+        self.busy: set[int] = set()
+        self.stopped = False
+        self._threads = [
+            threading.Thread(target=self._run, name=f"alerts-{name}-{index}", daemon=True) for index in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def add(self, delivery_ids: Iterable[int]) -> int:
+        with self.cond:
+            fresh = [i for i in delivery_ids if i not in self.queued and i not in self.busy]
+            self.queued.update(dict.fromkeys(fresh))
+            if fresh:
+                self.cond.notify_all()
+            return len(fresh)
+
+    def idle(self) -> bool:
+        with self.cond:
+            return not self.queued and not self.busy
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.queued.clear()
+            self.cond.notify_all()
+
+    def _take(self) -> list[int] | None:
+        with self.cond:
+            while not self.queued and not self.stopped:
+                self.cond.wait()
+            if self.stopped:
+                return None
+            taken = list(self.queued)[: self.batch]
+            for delivery_id in taken:
+                del self.queued[delivery_id]
+            self.busy.update(taken)
+            return taken
+
+    def _run(self) -> None:
+        while (taken := self._take()) is not None:
+            try:
+                deliver_batch(self.name, taken)
+            except Exception:
+                logger.exception("alert deliveries %s could not be attempted", taken)
+                _reset_connection()
+            finally:
+                with self.cond:
+                    self.busy.difference_update(taken)
+                    self.cond.notify_all()
+                close_old_connections()
+
+
+class Dispatcher:
+    """This process's delivery threads: a lane per handler and a background sweep, started on first use."""
+
+    def __init__(
+        self, threads_per_handler: int = THREADS_PER_HANDLER, sweep_s: float = SWEEP_S, batch: int = BATCH
+    ) -> None:
         self.threads_per_handler = threads_per_handler
         self.sweep_s = sweep_s
+        self.batch = batch
         self._lock = threading.Lock()
-        self._pools: dict[str, ThreadPoolExecutor] = {}
-        self._in_flight: dict[int, Future[str]] = {}
+        self._lanes: dict[str, _Lane] = {}
         self._wake = threading.Event()
         self._sweeper: threading.Thread | None = None
         self._stopped = threading.Event()
 
-    def submit(self, deliveries: Iterable[tuple[int, str]]) -> list[Future[str]]:
-        """Attempt these (id, handler) deliveries in the handlers' pools; ids already in flight here are skipped."""
-        futures = []
+    def submit(self, deliveries: Iterable[tuple[int, str]]) -> int:
+        """Queue these (id, handler) deliveries on their handlers' lanes; returns how many were new here."""
+        by_handler: dict[str, list[int]] = {}
+        for delivery_id, handler in deliveries:
+            by_handler.setdefault(handler, []).append(delivery_id)
+        added = 0
         with self._lock:
-            for delivery_id, handler in deliveries:
-                if delivery_id in self._in_flight:
-                    futures.append(self._in_flight[delivery_id])
-                    continue
-                pool = self._pools.get(handler)
-                if pool is None:
-                    pool = self._pools[handler] = ThreadPoolExecutor(
-                        self.threads_per_handler, thread_name_prefix=f"alerts-{handler}"
-                    )
-                future = pool.submit(_run_in_thread, delivery_id)
-                self._in_flight[delivery_id] = future
-                future.add_done_callback(partial(self._forget, delivery_id))
-                futures.append(future)
+            for handler, ids in by_handler.items():
+                lane = self._lanes.get(handler)
+                if lane is None:
+                    lane = self._lanes[handler] = _Lane(handler, self.threads_per_handler, self.batch)
+                added += lane.add(ids)
         self.start()
-        return futures
+        return added
 
-    def _forget(self, delivery_id: int, _future: Future[str]) -> None:
-        with self._lock:
-            self._in_flight.pop(delivery_id, None)
-
-    def sweep(self) -> list[Future[str]]:
-        """Submit every due delivery (unless paused)."""
+    def sweep(self) -> int:
+        """Queue every due delivery (unless paused)."""
         if switches.paused():
-            return []
+            return 0
         return self.submit(due_deliveries())
 
     def deliver_due(self, wait_s: float) -> int:
-        """Sweep, then wait up to ``wait_s`` for those attempts; returns how many were attempted."""
-        futures = self.sweep()
-        if futures:
-            wait_futures(futures, timeout=wait_s)
-        return len(futures)
+        """Sweep, then wait up to ``wait_s`` for the lanes to finish; returns how many deliveries were queued."""
+        queued = self.sweep()
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and not all(lane.idle() for lane in list(self._lanes.values())):
+            time.sleep(0.02)
+        return queued
 
     def wake(self) -> None:
         self._wake.set()
@@ -297,12 +447,11 @@ class Dispatcher:
         """Stop sweeping and drop the attempts not started yet (they stay pending in the database)."""
         with self._lock:
             sweeper, self._sweeper = self._sweeper, None
-            pools, self._pools = self._pools, {}
-            self._in_flight.clear()
+            lanes, self._lanes = self._lanes, {}
             self._stopped.set()
             self._wake.set()
-        for pool in pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
+        for lane in lanes.values():
+            lane.stop()
         if sweeper is not None and sweeper is not threading.current_thread():
             sweeper.join(timeout_s)
 
@@ -320,17 +469,6 @@ class Dispatcher:
                 _reset_connection()
             finally:
                 close_old_connections()
-
-
-def _run_in_thread(delivery_id: int) -> str:
-    try:
-        return deliver_one(delivery_id)
-    except Exception:
-        logger.exception("alert delivery %s could not be attempted", delivery_id)
-        _reset_connection()
-        return "error"
-    finally:
-        close_old_connections()
 
 
 def _reset_connection() -> None:

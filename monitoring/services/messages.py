@@ -24,7 +24,7 @@ def camera_ref(camera: object) -> CameraRef:
     )
 
 
-def build_message(alert: Alert, event: DeliveryEvent) -> AlertMessage:
+def build_message(alert: Alert, event: DeliveryEvent, *, raised_external_id: str = "") -> AlertMessage:
     snapshot = None
     if alert.snapshot:
         try:
@@ -50,4 +50,5 @@ def build_message(alert: Alert, event: DeliveryEvent) -> AlertMessage:
         snapshot_jpeg=snapshot,
         resolved_at=alert.resolved_at,
         title=str(alert.get_type_display()),
+        raised_external_id=raised_external_id,
     )

@@ -82,7 +82,7 @@ def test_a_secretary_retries_dead_deliveries_from_the_admin(deliver_now: Callabl
     )
 
     assert response.status_code == 200
-    assert "1 delivery queued again." in response.content.decode()
+    assert "1 entrega na fila de novo." in response.content.decode()  # pt-BR, the default language
     dead.refresh_from_db()
     assert (dead.status, dead.attempts, dead.last_error) == ("pending", 0, "")
     RaisingHandler.permanent = False

@@ -70,7 +70,7 @@ def test_acknowledging_records_who_and_when(secretary: Client, unknown_face: Ale
         follow=True,
     )
 
-    assert "1 alert acknowledged." in response.content.decode()
+    assert "1 alerta marcado como visto." in response.content.decode()  # pt-BR, the default language
     unknown_face.refresh_from_db()
     assert unknown_face.status == AlertStatus.ACKNOWLEDGED and unknown_face.acknowledged_at is not None
     assert unknown_face.acknowledged_by is not None and unknown_face.acknowledged_by.groups.filter(name="Secretaries")
