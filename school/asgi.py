@@ -23,8 +23,11 @@ application = ProtocolTypeRouter(
     }
 )
 
-from cameras.services.supervisor import embedded_cameras_wanted, with_embedded_cameras  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
-if embedded_cameras_wanted():
-    # Embedded mode (no Redis): the camera processors run in this process; CHAMADA_EMBEDDED_CAMERAS=0 turns it off.
-    application = with_embedded_cameras(application)
+# Embedded mode (no Redis): the apps' background services (camera processors, monitors) run in this process. Each
+# wrapper wraps the application only where its service is wanted (embedded, not switched off, not under pytest).
+# Named by dotted path, as INSTALLED_APPS names the apps: the project imports none of them here.
+for wrapper in settings.EMBEDDED_ASGI_WRAPPERS:
+    application = import_string(wrapper)(application)

@@ -231,6 +231,11 @@ CAMERA_DEEP_SCAN_S = env_float("CAMERA_DEEP_SCAN_S", 1.5, minimum=0.0)
 # Embedded mode (no Redis): camera processors and monitors run inside the web process unless switched off.
 EMBEDDED_CAMERAS = env_bool("CHAMADA_EMBEDDED_CAMERAS", True)
 EMBEDDED_MONITORS = env_bool("CHAMADA_EMBEDDED_MONITORS", True)
+# Each wraps the ASGI application with its service where that is wanted (school/asgi.py).
+EMBEDDED_ASGI_WRAPPERS = [
+    "cameras.services.supervisor.embed_cameras",
+    "monitoring.monitors.embedded.embed_monitors",
+]
 
 # --- Alerts and monitoring (monitoring app; README, "Alerts and monitoring") -------------------------------------
 ALERT_TYPES_ON = env_list("ALERT_TYPES_ON", [])  # kinds that are off by default, switched on (student_recognised)

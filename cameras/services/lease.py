@@ -7,6 +7,9 @@ the lease expires, after which another worker takes the camera over.
 
 Embedded (no Redis) the same interface is backed by an in-process registry with the same expiry rules: everything
 runs in one process there, so nothing else could contend anyway.
+
+A lease can be taken on any key, not only a camera's: ``acquire_key_lease("monitors:cameras:lease")`` is how the
+monitors make sure that exactly one process in the school runs them. ``Lease`` is the camera's case of it.
 """
 
 from __future__ import annotations
@@ -137,23 +140,49 @@ def new_owner() -> str:
 
 
 @dataclass
-class Lease:
-    camera_id: int
+class KeyLease:
+    """A lease held on ``key`` by ``owner``: kept with ``heartbeat()``, given up with ``release()``."""
+
+    key: str
     owner: str
     ttl_s: float = LEASE_TTL_S
     store: LeaseStore = field(default_factory=lease_store)
 
     @property
-    def key(self) -> str:
-        return lease_key(self.camera_id)
+    def label(self) -> str:
+        """What the lease is for, in log lines and thread names."""
+        return self.key
 
     def heartbeat(self) -> bool:
         """Push the expiry back; False when the lease is no longer ours (expired, taken over, released)."""
         return self.store.extend(self.key, self.owner, _ms(self.ttl_s))
 
     def release(self) -> bool:
-        """Give the camera up at once (only if still ours); False when someone else holds it now."""
+        """Give the lease up at once (only if still ours); False when someone else holds it now."""
         return self.store.release(self.key, self.owner)
+
+
+class Lease(KeyLease):
+    """A camera's lease (key ``camera:<id>:lease``): whoever holds it runs the camera's processor."""
+
+    def __init__(self, camera_id: int, owner: str, ttl_s: float = LEASE_TTL_S, store: LeaseStore | None = None) -> None:
+        super().__init__(lease_key(camera_id), owner, ttl_s, lease_store() if store is None else store)
+        self.camera_id = camera_id
+
+    @property
+    def label(self) -> str:
+        return f"camera {self.camera_id}"
+
+
+def acquire_key_lease(key: str, *, owner: str | None = None, ttl_s: float = LEASE_TTL_S) -> KeyLease | None:
+    """The lease on ``key`` if it was free, else None (another process holds it)."""
+    lease = KeyLease(key, owner or new_owner(), ttl_s, lease_store())
+    return lease if lease.store.acquire(lease.key, lease.owner, _ms(ttl_s)) else None
+
+
+def key_lease_holder(key: str) -> str | None:
+    """Who holds the lease on ``key`` now (None: nobody, or its holder died and the lease expired)."""
+    return lease_store().holder(key)
 
 
 def acquire_lease(camera_id: int, *, owner: str | None = None, ttl_s: float = LEASE_TTL_S) -> Lease | None:
@@ -164,7 +193,7 @@ def acquire_lease(camera_id: int, *, owner: str | None = None, ttl_s: float = LE
 
 def lease_holder(camera_id: int) -> str | None:
     """Who runs the camera now (None: nobody, or the holder died and its lease expired)."""
-    return lease_store().holder(lease_key(camera_id))
+    return key_lease_holder(lease_key(camera_id))
 
 
 def claim_enqueue(camera_id: int, ttl_s: float) -> bool:
@@ -189,14 +218,15 @@ class LeaseKeeper:
     worker instead of staying dead behind a live lease.
     """
 
-    def __init__(self, lease: Lease, *, interval_s: float = HEARTBEAT_S, stall_s: float = 120.0) -> None:
+    def __init__(self, lease: KeyLease, *, interval_s: float = HEARTBEAT_S, stall_s: float = 120.0) -> None:
         self.lease = lease
         self.interval_s = interval_s
         self.stall_s = stall_s
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._progress = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name=f"camera-{lease.camera_id}-lease", daemon=True)
+        name = f"camera-{lease.camera_id}-lease" if isinstance(lease, Lease) else f"lease-{lease.key}"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> LeaseKeeper:
         self._thread.start()
@@ -215,17 +245,17 @@ class LeaseKeeper:
         while not self._stop.wait(self.interval_s):
             now = time.monotonic()
             if now - self._progress > self.stall_s:
-                logger.error("camera %s: processor stalled; letting its lease expire", self.lease.camera_id)
+                logger.error("%s: holder stalled; letting its lease expire", self.lease.label)
                 self.lost.set()
                 return
             try:
                 if not self.lease.heartbeat():
-                    logger.warning("camera %s: lease lost to another processor", self.lease.camera_id)
+                    logger.warning("%s: lease lost to another holder", self.lease.label)
                     self.lost.set()
                     return
                 confirmed = now
             except Exception:
-                logger.exception("camera %s: lease heartbeat failed", self.lease.camera_id)
+                logger.exception("%s: lease heartbeat failed", self.lease.label)
                 if now - confirmed > self.lease.ttl_s:
                     self.lost.set()
                     return

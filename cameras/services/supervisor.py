@@ -217,3 +217,8 @@ def with_embedded_cameras(app: ASGIApp) -> EmbeddedCameras:
     if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
         loop.call_soon_threadsafe(wrapped.ensure_started)
     return wrapped
+
+
+def embed_cameras(app: ASGIApp) -> ASGIApp:
+    """The application with the camera supervisor where it is wanted (school/asgi.py), else as it is."""
+    return with_embedded_cameras(app) if embedded_cameras_wanted() else app

@@ -21,12 +21,16 @@ def test_the_strangers_in_the_clip_raise_unknown_face_alerts_with_their_crops(
     fake_camera: MjpegServer,
     quick_processor: None,
     processor_thread: Callable[[int], ProcessorThread],
+    settings: Any,
 ) -> None:
+    # The clip's strangers are on screen for a second or two: a decision window of 2 recognitions (MIN_FACES=1)
+    # is one they fill even on a loaded machine, where the live stream's frames are dropped more.
+    settings.MIN_FACES = 1
     camera = CameraFactory(classroom=school.classroom, stream_url=fake_camera.url)
     processor_thread(camera.pk)
 
     alert: Any = wait_until(
-        lambda: Alert.objects.filter(type="unknown_face").first(), 60, "an unknown_face alert from the camera"
+        lambda: Alert.objects.filter(type="unknown_face").first(), 90, "an unknown_face alert from the camera"
     )
 
     assert (alert.camera_id, alert.classroom_id, alert.severity) == (camera.pk, school.classroom.pk, "warning")
