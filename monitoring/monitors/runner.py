@@ -261,12 +261,9 @@ class MonitorRunner:
             self.serial.start()
 
     def _start_frigate(self) -> None:
-        try:
-            from monitoring.ingest.frigate import frigate_ingest_from_settings
-        except ImportError as error:
-            logger.warning("Frigate ingest not available (%s); skipped", error)
-            self.frigate_wanted = False
-            return
+        # Imported here: only a runner that holds the ingest's lease needs paho's subscriber.
+        from monitoring.ingest.frigate import frigate_ingest_from_settings
+
         self._frigate = frigate_ingest_from_settings()
         if self._frigate is not None:
             self._frigate.start()

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -41,8 +41,11 @@ SWEEP_S = 1.0
 SWEEP_BATCH = 500
 #: Sender threads per handler: two batches in flight, so one slow round trip does not hold every message back.
 THREADS_PER_HANDLER = 2
-#: Deliveries one sender claims and records at once.
+#: Deliveries one sender claims and records at once, and how long it waits for a batch to fill.
 BATCH = 100
+LINGER_S = 0.02
+#: A sender thread with nothing to do for this long closes its database connection.
+IDLE_CLOSE_S = 60.0
 #: The processing switches (paused, configuration version) are re-read at most this often.
 SWITCHES_TTL_S = 1.0
 _ERROR_MAX = AlertDelivery._meta.get_field("last_error").max_length or 500
@@ -365,7 +368,13 @@ class _Lane:
     def _take(self) -> list[int] | None:
         with self.cond:
             while not self.queued and not self.stopped:
-                self.cond.wait()
+                if not self.cond.wait(IDLE_CLOSE_S):
+                    connection.close()  # idle: give the database its connection back until work comes
+            # Linger a moment for the rest of a burst: one batch of many costs the database (and the GIL the
+            # publishers share) about what one delivery does.
+            until = time.monotonic() + LINGER_S
+            while not self.stopped and len(self.queued) < self.batch and (left := until - time.monotonic()) > 0:
+                self.cond.wait(left)
             if self.stopped:
                 return None
             taken = list(self.queued)[: self.batch]
@@ -375,17 +384,21 @@ class _Lane:
             return taken
 
     def _run(self) -> None:
-        while (taken := self._take()) is not None:
-            try:
-                deliver_batch(self.name, taken)
-            except Exception:
-                logger.exception("alert deliveries %s could not be attempted", taken)
-                _reset_connection()
-            finally:
-                with self.cond:
-                    self.busy.difference_update(taken)
-                    self.cond.notify_all()
-                close_old_connections()
+        # The thread keeps its database connection between batches (a new PostgreSQL connection costs more than
+        # the batch itself); it is dropped after an error, after IDLE_CLOSE_S without work, and when the lane ends.
+        try:
+            while (taken := self._take()) is not None:
+                try:
+                    deliver_batch(self.name, taken)
+                except Exception:
+                    logger.exception("alert deliveries %s could not be attempted", taken)
+                    connection.close()
+                finally:
+                    with self.cond:
+                        self.busy.difference_update(taken)
+                        self.cond.notify_all()
+        finally:
+            connection.close()
 
 
 class Dispatcher:
@@ -457,26 +470,19 @@ class Dispatcher:
 
     def _sweep_forever(self) -> None:
         stopped = self._stopped
-        while not stopped.is_set():
-            self._wake.wait(self.sweep_s)
-            self._wake.clear()
-            if stopped.is_set():
-                break
-            try:
-                self.sweep()
-            except Exception:
-                logger.exception("alert sweep failed; trying again shortly")
-                _reset_connection()
-            finally:
-                close_old_connections()
-
-
-def _reset_connection() -> None:
-    if not connection.in_atomic_block:
         try:
-            close_old_connections()
-        except Exception:
-            logger.exception("could not reset the database connection")
+            while not stopped.is_set():
+                self._wake.wait(self.sweep_s)
+                self._wake.clear()
+                if stopped.is_set():
+                    break
+                try:
+                    self.sweep()
+                except Exception:
+                    logger.exception("alert sweep failed; trying again shortly")
+                    connection.close()  # it may be the connection that broke: the next sweep opens a new one
+        finally:
+            connection.close()
 
 
 dispatcher = Dispatcher()

@@ -7,6 +7,8 @@ import pytest
 
 from monitoring.services import delivery
 from monitoring.services.delivery import deliver_one, due_deliveries
+from tests.monitoring.mqtt_support import host_port
+from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 
 @pytest.fixture(autouse=True)
@@ -30,3 +32,11 @@ def deliver_now() -> Callable[[], list[str]]:
         return [deliver_one(delivery_id) for delivery_id, _handler in due_deliveries()]
 
     return run
+
+
+@pytest.fixture
+def mqtt_proxy(mqtt_url: str) -> Iterator[TcpProxy]:
+    """A proxy in front of the MQTT broker, for the handler to go through (the test's own clients connect directly):
+    the test can cut it and restore it, or freeze it and thaw it."""
+    with tcp_proxy(*host_port(mqtt_url)) as proxy:
+        yield proxy

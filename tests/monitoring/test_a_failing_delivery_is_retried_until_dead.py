@@ -33,8 +33,9 @@ def make_due() -> None:
 
 
 def test_each_failure_pushes_the_next_attempt_further_until_the_delivery_is_dead(
-    deliver_now: Callable[[], list[str]],
+    deliver_now: Callable[[], list[str]], settings: Any
 ) -> None:
+    settings.ALERT_RETRY_BASE_S, settings.ALERT_RETRY_MAX_S = 10.0, 1000.0  # delays far above the test's own time
     publish(AlertEvent("disk_low", source_key="disk:a:/"))
     delays = []
     for attempt in range(1, 4):
@@ -48,7 +49,7 @@ def test_each_failure_pushes_the_next_attempt_further_until_the_delivery_is_dead
 
     assert deliver_now() == ["dead"]
     assert AlertDelivery.objects.get().attempts == 4 and RaisingHandler.calls == 4
-    assert delays[0] < delays[1] < delays[2]
+    assert 9 <= delays[0] <= 11.5 and 18 <= delays[1] <= 22.5 and 36 <= delays[2] <= 44.5  # doubling, 10 % jitter
 
 
 def test_the_backoff_doubles_and_is_capped(settings: Any) -> None:

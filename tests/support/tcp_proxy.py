@@ -1,6 +1,8 @@
-"""A TCP proxy of the test's own between a client and a real broker, so a test can cut the network and restore it.
+"""A TCP proxy of the test's own between a client and a real broker, so a test can cut the network and restore it,
+or freeze it (a broker that went silent) and thaw it.
 
-The machine's brokers are never stopped: an outage is this proxy refusing and dropping connections.
+The machine's brokers are never stopped: an outage is this proxy refusing and dropping connections, a hang is this
+proxy holding every byte while the connections stay open.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Iterator
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to (host, port). ``cut()`` drops every connection and refuses new ones until
-    ``restore()``; the listening port stays the same, as a broker coming back would."""
+    ``restore()``; the listening port stays the same, as a broker coming back would. ``freeze()`` stops forwarding
+    either way without closing anything (new connections are still accepted, and get nothing either), as a frozen
+    broker or a network black hole would, until ``thaw()`` delivers what waited."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -23,6 +27,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._cut = threading.Event()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._closed = threading.Event()
         self.connections = 0  # accepted while up: a client that reconnected shows here
         self._thread = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
@@ -45,6 +51,19 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._cut.clear()
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
+    def _wait_flowing(self) -> bool:
+        """Hold while frozen; False once the proxy is closed."""
+        while not self._flowing.wait(0.05):
+            if self._closed.is_set():
+                return False
+        return not self._closed.is_set()
 
     def close(self) -> None:
         self._closed.set()
@@ -81,14 +100,18 @@ class TcpProxy:
         selector.register(client, selectors.EVENT_READ, upstream)
         selector.register(upstream, selectors.EVENT_READ, client)
         try:
-            while not self._closed.is_set():
+            while self._wait_flowing():  # frozen: the bytes wait in the kernel's buffers
                 for key, _ in selector.select(timeout=0.2):
+                    if not self._flowing.is_set():
+                        break
                     source: socket.socket = key.fileobj  # type: ignore[assignment]
                     try:
                         data = source.recv(65536)
                     except BlockingIOError:
                         continue
                     if not data:
+                        return
+                    if not self._wait_flowing():  # frozen since the read: hold these bytes too
                         return
                     key.data.setblocking(True)
                     key.data.sendall(data)
