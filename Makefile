@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +65,6 @@ bench-stream: $(VENV)/.dev
 
 bench-gallery: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.gallery $(BENCH_ARGS)
+
+bench-alerts: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.alerts $(BENCH_ARGS)
