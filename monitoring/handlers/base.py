@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Self
 
 from monitoring.events import AlertMessage
@@ -25,6 +26,8 @@ class Handler(ABC):
     """
 
     name: str = ""
+    #: True when ``send_many`` sends a batch faster than one ``send`` after another (pipelined acknowledgements).
+    batches: bool = False
 
     @classmethod
     @abstractmethod
@@ -32,6 +35,11 @@ class Handler(ABC):
 
     @abstractmethod
     def send(self, message: AlertMessage) -> str | None: ...
+
+    def send_many(self, messages: Sequence[AlertMessage], timeout_s: float) -> list[str | Exception | None]:
+        """Send a batch within ``timeout_s`` (only called when ``batches``): one result per message, in order:
+        the id the receiver gave it, None, or the exception it failed with."""
+        raise NotImplementedError
 
     def check(self, timeout_s: float) -> None:
         """Raise if the receiver cannot be reached now (health checks); the default tries nothing."""

@@ -31,6 +31,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import unquote, urlsplit
@@ -54,7 +55,7 @@ QOS = 1
 KEEPALIVE_S = 30
 #: paho's reconnect backoff: from the minimum, doubling up to the maximum, reset by a successful connect.
 RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 30
+RECONNECT_MAX_S = 2  # a refused connection costs a packet; an outage drains within ~2 s of its end
 #: Unacknowledged messages paho keeps for a resend; beyond it a publish fails at once instead of growing memory.
 MAX_QUEUED = 1000
 #: A few dispatcher threads, several publishes each: more than paho's default of 20 may be in flight.
@@ -205,6 +206,7 @@ class MqttHandler(Handler):
     """One persistent connection per handler object, kept by paho's network thread (it reconnects by itself)."""
 
     name = "mqtt"
+    batches = True
 
     def __init__(
         self,
@@ -248,6 +250,39 @@ class MqttHandler(Handler):
     def send(self, message: AlertMessage) -> str | None:
         deadline = time.monotonic() + float(settings.ALERT_HANDLER_TIMEOUT_S) * SEND_BUDGET
         self._require_connection(deadline - time.monotonic())
+        infos, announcing = self._publish_message(message)
+        self._wait_acknowledged(infos, deadline)
+        self._announced_done(message, announcing)
+        return None
+
+    def send_many(self, messages: Sequence[AlertMessage], timeout_s: float) -> list[str | Exception | None]:
+        """Every message's publishes first, then one wait for all the acknowledgements: a batch costs about one
+        round trip to the broker, not one per message."""
+        deadline = time.monotonic() + timeout_s * SEND_BUDGET
+        self._require_connection(deadline - time.monotonic())
+        published: list[tuple[AlertMessage, list[mqtt.MQTTMessageInfo], bool] | Exception] = []
+        for message in messages:
+            try:
+                published.append((message, *self._publish_message(message)))
+            except Exception as error:
+                published.append(error)
+        results: list[str | Exception | None] = []
+        for entry in published:
+            if isinstance(entry, Exception):
+                results.append(entry)
+                continue
+            message, infos, announcing = entry
+            try:
+                self._wait_acknowledged(infos, deadline)
+            except DeliveryError as error:
+                results.append(error)
+                continue
+            self._announced_done(message, announcing)
+            results.append(None)
+        return results
+
+    def _publish_message(self, message: AlertMessage) -> tuple[list[mqtt.MQTTMessageInfo], bool]:
+        """Queue the message's publishes (its topics, a new camera's discovery, the camera's state)."""
         body = _json(message.as_dict())
         publishes: list[tuple[str, str, bool]] = [
             (self.topics.alerts, body, False),
@@ -265,11 +300,12 @@ class MqttHandler(Handler):
         infos = [self._publish(topic, payload, retain) for topic, payload, retain in publishes]
         if camera is not None:
             infos += self._publish_camera_state(camera)
-        self._wait_acknowledged(infos, deadline)
-        if announcing and camera is not None:
+        return infos, announcing
+
+    def _announced_done(self, message: AlertMessage, announcing: bool) -> None:
+        if announcing and message.camera is not None:
             with self._announced_lock:
-                self._announced.add(camera.id)
-        return None
+                self._announced.add(message.camera.id)
 
     def _publish(self, topic: str, payload: str, retain: bool) -> mqtt.MQTTMessageInfo:
         info = self._client.publish(topic, payload, qos=QOS, retain=retain)
@@ -336,15 +372,23 @@ class MqttHandler(Handler):
             self._announced.clear()
         # Before any send sees "connected": availability first, then the cameras' retained topics.
         client.publish(self.topics.available, ONLINE, qos=QOS, retain=True)
+        reconnected = self._ever_connected.is_set()
         try:
             with self._state_lock:  # a send finishing meanwhile must not be overtaken by an older reading
                 self._publish_cameras(client)
+            self._connected.set()
+            self._ever_connected.set()
+            if reconnected:
+                # Back after an outage: the deliveries waiting out their backoff are due now.
+                from monitoring.services.delivery import expedite
+
+                expedite(self.name)
         except Exception:
             logger.exception("could not publish the cameras' MQTT state; it follows with the next alerts")
         finally:
+            self._connected.set()
+            self._ever_connected.set()
             close_thread_connection()
-        self._connected.set()
-        self._ever_connected.set()
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         self._connected.clear()

@@ -20,7 +20,8 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,6 +29,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from monitoring.events import AlertMessage
+from monitoring.events import DeliveryEvent as DeliveryEventName
 from monitoring.handlers import HANDLERS
 from monitoring.handlers.base import DeliveryError, Handler
 from monitoring.models import AlertDelivery, AlertProcessing, DeliveryEvent, DeliveryStatus
@@ -48,6 +51,7 @@ LINGER_S = 0.02
 IDLE_CLOSE_S = 60.0
 #: The processing switches (paused, configuration version) are re-read at most this often.
 SWITCHES_TTL_S = 1.0
+T = TypeVar("T")
 _ERROR_MAX = AlertDelivery._meta.get_field("last_error").max_length or 500
 
 
@@ -136,26 +140,32 @@ class HandlerTimeout(Exception):
     pass
 
 
-def call_with_timeout(handler: Handler, message: object, timeout_s: float) -> str | None:
-    """Run ``handler.send`` in a thread of its own and wait at most ``timeout_s``; a hung call is abandoned (its
-    daemon thread may finish later; the claim it held has expired by then and its result is ignored)."""
-    outcome: dict[str, object] = {}
+def call_with_timeout(handler: Handler, message: AlertMessage, timeout_s: float) -> str | None:
+    """``handler.send(message)``, waiting at most ``timeout_s`` (see ``_with_timeout``)."""
+    result = _with_timeout(lambda: handler.send(message), timeout_s, handler.name)
+    return None if result is None else str(result)
+
+
+def _with_timeout(call: Callable[[], T], timeout_s: float, name: str) -> T:
+    """Run ``call`` in a thread of its own and wait at most ``timeout_s``; a hung call is abandoned (its daemon
+    thread may finish later; the claim it held has expired by then and its result is ignored)."""
+    outcome: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            outcome["result"] = handler.send(message)  # type: ignore[arg-type]
+            outcome["result"] = call()
         except BaseException as error:
             outcome["error"] = error
 
-    thread = threading.Thread(target=run, name=f"alert-send-{handler.name}", daemon=True)
+    thread = threading.Thread(target=run, name=f"alert-send-{name}", daemon=True)
     thread.start()
     thread.join(timeout_s)
     if thread.is_alive():
         raise HandlerTimeout(f"no answer within {timeout_s:g} s")
     if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    result = outcome.get("result")
-    return None if result is None else str(result)
+        raise outcome["error"]
+    result: T = outcome["result"]
+    return result
 
 
 # --- attempts, in batches ---------------------------------------------------------------------------------------
@@ -202,6 +212,9 @@ def deliver_batch(handler_name: str, delivery_ids: Sequence[int]) -> dict[int, s
         handler: Handler | None = handlers.get(handler_name)
     except Exception as error:  # a configuration the handler cannot use (a malformed URL)
         handler, broken = None, error
+    if handler is not None and handler.batches and broken is None:
+        _send_at_once(handler, rows, raised, timeout_s, delivered, failed)
+        rows = []
     for row in rows:
         if broken is not None:
             failed.append((row, broken))
@@ -212,12 +225,7 @@ def deliver_batch(handler_name: str, delivery_ids: Sequence[int]) -> dict[int, s
         try:
             if handler is None:
                 raise DeliveryError(f"handler {handler_name!r} is not enabled")
-            message = build_message(
-                row.alert,
-                row.event,  # type: ignore[arg-type]
-                raised_external_id=_raised_external_id(row, raised),
-            )
-            delivered.append((row, call_with_timeout(handler, message, timeout_s) or ""))
+            delivered.append((row, call_with_timeout(handler, _message(row, raised), timeout_s) or ""))
         except Exception as error:
             failed.append((row, error))
             if not isinstance(error, DeliveryError) or not (error.permanent or isinstance(error, _NotYet)):
@@ -228,12 +236,50 @@ def deliver_batch(handler_name: str, delivery_ids: Sequence[int]) -> dict[int, s
     return outcomes
 
 
+def _send_at_once(
+    handler: Handler,
+    rows: list[AlertDelivery],
+    raised: dict[int, tuple[str, str]],
+    timeout_s: float,
+    delivered: list[tuple[AlertDelivery, str]],
+    failed: list[tuple[AlertDelivery, Exception]],
+) -> None:
+    """The batch through ``handler.send_many`` (one round of acknowledgements for all of it)."""
+    ready: list[tuple[AlertDelivery, AlertMessage]] = []
+    for row in rows:
+        try:
+            ready.append((row, _message(row, raised)))
+        except Exception as error:
+            failed.append((row, error))
+    if not ready:
+        return
+    messages = [message for _row, message in ready]
+    try:
+        # The handler keeps within timeout_s itself; the thread's limit is for one that does not.
+        results = _with_timeout(lambda: handler.send_many(messages, timeout_s), timeout_s + 1.0, handler.name)
+        if len(results) != len(ready):
+            raise DeliveryError(f"{handler.name} answered {len(results)} results for {len(ready)} messages")
+    except Exception as error:
+        failed.extend((row, error) for row, _sent in ready)
+        return
+    for (row, _sent), result in zip(ready, results, strict=True):
+        if isinstance(result, Exception):
+            failed.append((row, result))
+        else:
+            delivered.append((row, result or ""))
+
+
 def deliver_one(delivery_id: int) -> str:
     """Claim and attempt one delivery; its status afterwards ("skipped" when it is not due or not free)."""
     handler = AlertDelivery.objects.filter(pk=delivery_id).values_list("handler", flat=True).first()
     if handler is None:
         return "skipped"
     return deliver_batch(handler, [delivery_id]).get(delivery_id, "skipped")
+
+
+def _message(row: AlertDelivery, raised: dict[int, tuple[str, str]]) -> AlertMessage:
+    event: DeliveryEventName = row.event  # type: ignore[assignment]
+    return build_message(row.alert, event, raised_external_id=_raised_external_id(row, raised))
 
 
 def _raised_deliveries(rows: list[AlertDelivery]) -> dict[int, tuple[str, str]]:

@@ -62,22 +62,22 @@ def _raise(kind: AlertType, event: AlertEvent, at: dt.datetime) -> Alert:
             Alert.objects.filter(pk=current.pk).update(count=F("count") + 1, last_seen=max(at, current.last_seen))
             current.refresh_from_db(fields=["count", "last_seen"])
             return current
-        with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
-            alert = Alert(
-                uuid=event.id,
-                type=kind.name,
-                severity=event.severity or kind.severity,
-                camera_id=event.camera_id,
-                classroom_id=event.classroom_id,
-                source_key=event.key,
-                first_seen=at,
-                last_seen=at,
-                payload=event.payload,
-                detections=[detection.as_dict() for detection in event.detections],
-            )
-            if event.snapshot_jpeg:
-                alert.snapshot.save("snapshot.jpg", ContentFile(event.snapshot_jpeg), save=False)
-            alert.save()
+        # A lost race (another process inserted it meanwhile) rolls this block back, and publish() retries.
+        alert = Alert(
+            uuid=event.id,
+            type=kind.name,
+            severity=event.severity or kind.severity,
+            camera_id=event.camera_id,
+            classroom_id=event.classroom_id,
+            source_key=event.key,
+            first_seen=at,
+            last_seen=at,
+            payload=event.payload,
+            detections=[detection.as_dict() for detection in event.detections],
+        )
+        if event.snapshot_jpeg:
+            alert.snapshot.save("snapshot.jpg", ContentFile(event.snapshot_jpeg), save=False)
+        alert.save()
         _enqueue(alert, DeliveryEvent.RAISED, at)
         return alert
 
