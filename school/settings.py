@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from school.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env_str("VAR_DIR") or str(BASE_DIR / "var"))  # empty counts as unset, not as the current folder
 
 # The default key only suits development: `check --deploy` flags it (security.W009) until SECRET_KEY is set.
 SECRET_KEY = env_str("SECRET_KEY", "django-insecure-chamada-development-key-do-not-use-in-production")
