@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from monitoring.services import delivery
 from monitoring.services.delivery import deliver_one, due_deliveries
+from tests.monitoring.fake_board import FakeBoard
 from tests.monitoring.mqtt_support import host_port
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
@@ -40,3 +42,11 @@ def mqtt_proxy(mqtt_url: str) -> Iterator[TcpProxy]:
     the test can cut it and restore it, or freeze it and thaw it."""
     with tcp_proxy(*host_port(mqtt_url)) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[FakeBoard]:
+    """An ESP32 on a serial line: a pseudo-terminal at tmp_path/ttyUSB0 that the test makes speak or go silent."""
+    board = FakeBoard(tmp_path / "ttyUSB0")
+    yield board
+    board.unplug()

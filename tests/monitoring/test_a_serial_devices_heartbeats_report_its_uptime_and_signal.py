@@ -1,10 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from monitoring.models import Alert, SerialDevice
 from monitoring.monitors.serial import SerialMonitor
 from tests.markers import committing_db
@@ -13,13 +8,6 @@ from tests.monitoring.monitor_support import reader_of
 from tests.support.waiting import wait_until
 
 pytestmark = committing_db
-
-
-@pytest.fixture
-def board(tmp_path: Path) -> Iterator[FakeBoard]:
-    board = FakeBoard(tmp_path / "ttyUSB0")
-    yield board
-    board.unplug()
 
 
 def test_heartbeats_make_the_device_answering_with_its_uptime_and_rssi(board: FakeBoard) -> None:

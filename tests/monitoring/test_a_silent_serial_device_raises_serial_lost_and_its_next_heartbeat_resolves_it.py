@@ -1,10 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from monitoring.models import Alert, AlertStatus, SerialDevice
 from monitoring.monitors.serial import SerialMonitor
 from tests.cameras.factories import CameraFactory
@@ -14,13 +9,6 @@ from tests.monitoring.monitor_support import reader_of
 from tests.support.waiting import wait_until
 
 pytestmark = committing_db
-
-
-@pytest.fixture
-def board(tmp_path: Path) -> Iterator[FakeBoard]:
-    board = FakeBoard(tmp_path / "ttyUSB0")
-    yield board
-    board.unplug()
 
 
 def state_of(device: SerialDevice) -> str:

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from monitoring.models import SerialDevice
@@ -16,12 +13,9 @@ from tests.support.waiting import wait_until
 pytestmark = committing_db
 
 
-@pytest.fixture
-def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBoard]:
+@pytest.fixture(autouse=True)
+def _short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serial_monitor, "BACKOFF_MAX_S", 0.5)  # the backoff's cap, short for the test
-    board = FakeBoard(tmp_path / "ttyUSB0")
-    yield board
-    board.unplug()
 
 
 def test_an_unplugged_board_is_read_again_once_plugged_back(board: FakeBoard) -> None:
