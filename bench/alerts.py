@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -35,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+logger = logging.getLogger("bench.alerts")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/chamada_bench_alerts"
 DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
@@ -291,7 +293,7 @@ def main(argv: list[str]) -> int:
             "DATABASE_URL": database_url,
             "VAR_DIR": workdir,
             "MEDIA_ROOT": f"{workdir}/media",
-            "LOG_LEVEL": "ERROR",
+            "LOG_LEVEL": os.environ.get("ALERTS_BENCH_LOG_LEVEL", "ERROR"),
             "CHAMADA_EMBEDDED_CAMERAS": "0",
             "MQTT_URL": f"mqtt://127.0.0.1:{proxy.port}",
             "MQTT_TOPIC_PREFIX": prefix,
@@ -367,9 +369,11 @@ def _bench(args: argparse.Namespace, proxy: Any, prefix: str, exchange: str, mqt
         if state["cut"] is None and t >= cut_at:
             proxy.cut()
             state["cut"] = time.perf_counter()
+            logger.info("bench: the MQTT path is cut")
         elif state["cut"] is not None and state["restored"] is None and t >= cut_at + args.outage_s:
             proxy.restore()
             state["restored"] = time.perf_counter()
+            logger.info("bench: the MQTT path is back")
 
     outage_run = publish_all(args.alerts, rate=args.rate, during=outage)
     cut = state["cut"]

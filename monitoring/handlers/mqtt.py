@@ -62,6 +62,8 @@ MAX_QUEUED = 1000
 MAX_INFLIGHT = 100
 #: Share of ALERT_HANDLER_TIMEOUT_S a send may spend, so it reports its own error before the dispatcher gives up.
 SEND_BUDGET = 0.9
+#: How often a wait for acknowledgements looks whether the connection is still there.
+ACK_SLICE_S = 0.05
 
 
 # --- connecting ------------------------------------------------------------------------------------------------
@@ -337,7 +339,12 @@ class MqttHandler(Handler):
     def _wait_acknowledged(self, infos: list[mqtt.MQTTMessageInfo], deadline: float) -> None:
         for info in infos:
             try:
-                info.wait_for_publish(max(0.0, deadline - time.monotonic()))
+                # In slices: a connection lost meanwhile fails the wait at once (the retry goes out as soon as
+                # the broker is back) instead of holding the batch until the deadline.
+                while not info.is_published() and (left := deadline - time.monotonic()) > 0:
+                    if not self._connected.is_set():
+                        raise DeliveryError(f"lost the MQTT broker at {self.broker} before it acknowledged")
+                    info.wait_for_publish(min(left, ACK_SLICE_S))
                 acknowledged = info.is_published()
             except (RuntimeError, ValueError) as error:
                 raise DeliveryError(f"MQTT publish to {self.broker} failed: {error}") from error
