@@ -1,4 +1,4 @@
-"""Chamada's face-recognition engine: image loading, detection, enrollment checks and matching.
+"""Chamada's face-recognition engine: image loading, detection, enrollment checks, matching and analytics.
 
 Plain Python (numpy, Pillow, OpenCV, dlib via face_recognition); nothing here imports Django, so it can be used
 from views, Celery workers, management commands and benchmarks alike.
@@ -6,6 +6,21 @@ from views, Celery workers, management commands and benchmarks alike.
 
 from __future__ import annotations
 
+from .analytics import (
+    AnalyticsNode,
+    FrameTracks,
+    Intrusion,
+    LineCrossingNode,
+    NodeResult,
+    NodeTrack,
+    PeopleCountNode,
+    TimeWindow,
+    Zone,
+    ZoneIntrusionNode,
+    nodes_from_config,
+    validate_line,
+    validate_polygon,
+)
 from .detection import (
     DEFAULT_DETECTION_MAX_SIDE,
     DEFAULT_DETECTION_MODEL,
@@ -52,6 +67,7 @@ __all__ = [
     "DEFAULT_TOP_K",
     "DEFAULT_UPSAMPLE",
     "ENCODING_DIM",
+    "AnalyticsNode",
     "Candidate",
     "EnrollmentFace",
     "FaceBox",
@@ -61,21 +77,33 @@ __all__ = [
     "FramePipeline",
     "FrameReport",
     "FrameSampler",
+    "FrameTracks",
     "Identification",
     "ImageRejected",
+    "Intrusion",
+    "LineCrossingNode",
     "Matcher",
+    "NodeResult",
+    "NodeTrack",
+    "PeopleCountNode",
     "PipelineConfig",
     "PipelineStats",
     "Recognition",
     "RejectionCode",
     "StreamError",
+    "TimeWindow",
     "Track",
     "TrackedFace",
+    "Zone",
+    "ZoneIntrusionNode",
     "analyse_enrollment_photo",
     "downscale",
     "is_live",
     "load_image",
+    "nodes_from_config",
     "open_frames",
     "sharpness",
     "similarity_percent",
+    "validate_line",
+    "validate_polygon",
 ]
