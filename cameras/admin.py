@@ -37,6 +37,7 @@ class CameraAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "classroom", "stream_url", "enabled"]}),
         (_("Recognition"), {"fields": ["sample_fps", "tolerance", "dedup_seconds"]}),
+        (_("Analytics"), {"fields": ["analytics"]}),
         (_("Integrations"), {"fields": ["frigate_camera"]}),
         (_("Live status"), {"fields": [*STATUS_FIELDS, "live_view"]}),
     ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recognition.engine.analytics import nodes_from_config
 from school.models import Classroom
 
 
@@ -64,6 +66,19 @@ class Camera(models.Model):
             "Frigate's face recognitions on it mark attendance."
         ),
     )
+    analytics = models.JSONField(
+        _("analytics"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'A JSON object. People in view are counted unless it holds {"people_count": {"enabled": false}}. '
+            'Optional: a "line" whose crossings are counted, {"a": [x, y], "b": [x, y], "in_side": "left" or '
+            '"right"}, and "zones" watched for intruders, a list of {"id": "lab", "points": [[x, y], ...], '
+            '"schedule": "always", "outside_lessons" or [{"weekday": 0, "start": "18:00", "end": "07:00"}], '
+            '"concerns": "unknown" or "everyone"}. Points are fractions of the image: [0, 0] is its top-left '
+            "corner, [1, 1] its bottom-right one; weekday 0 is Monday."
+        ),
+    )
     # Live status, written by the processor.
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.IDLE)
     last_frame_at = models.DateTimeField(_("last frame at"), null=True, blank=True)
@@ -78,3 +93,11 @@ class Camera(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.classroom})"
+
+    def clean(self) -> None:
+        if self.analytics is None:  # an emptied form field: no analytics settings, the defaults
+            self.analytics = {}
+        try:
+            nodes_from_config(self.analytics)
+        except ValueError as error:
+            raise ValidationError({"analytics": str(error)}) from error

@@ -37,6 +37,7 @@ ALERT_TYPES: dict[str, AlertType] = {
         AlertType("camera_offline", "critical", _("Camera offline")),
         AlertType("camera_online", "info", _("Camera back online"), resolves="camera_offline"),
         AlertType("unknown_face", "warning", _("Unknown face during a lesson")),
+        AlertType("zone_intrusion", "warning", _("Someone in a watched zone")),
         AlertType("student_recognised", "info", _("Student recognised"), default_on=False),
         AlertType("host_overload", "warning", _("Server overloaded")),
         AlertType("host_recovered", "info", _("Server load back to normal"), resolves="host_overload"),

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from attendance.signals import presence_marked
-from cameras.signals import unknown_face_seen
+from cameras.signals import unknown_face_seen, zone_intrusion_seen
 from monitoring.events import AlertEvent, Detection
 from monitoring.services.publish import publish
 
 
 def connect() -> None:
     unknown_face_seen.connect(alert_unknown_face, dispatch_uid="monitoring.unknown_face")
+    zone_intrusion_seen.connect(alert_zone_intrusion, dispatch_uid="monitoring.zone_intrusion")
     presence_marked.connect(alert_student_recognised, dispatch_uid="monitoring.student_recognised")
 
 
@@ -51,6 +52,46 @@ def alert_unknown_face(
             ),
             snapshot_jpeg=crop_jpeg,
             payload={"lesson_id": lesson.pk, "track_id": track_id, "best_distance": best_distance},
+        )
+    )
+
+
+def alert_zone_intrusion(
+    sender: Any,
+    *,
+    camera: Any,
+    zone_id: str,
+    track_id: int,
+    track_key: str,
+    student_id: int | None,
+    seen_at: Any,
+    crop_jpeg: bytes | None,
+    box: tuple[int, int, int, int],
+    frame_size: tuple[int, int],
+    **kwargs: Any,
+) -> None:
+    top, right, bottom, left = box
+    width, height = frame_size
+    publish(
+        AlertEvent(
+            type="zone_intrusion",
+            camera_id=camera.pk,
+            classroom_id=camera.classroom_id,
+            source_key=f"camera:{camera.pk}:zone:{zone_id}:track:{track_key}",  # one alert per track and zone
+            time=seen_at,
+            detections=(
+                Detection.from_pixels(
+                    top=top,
+                    right=right,
+                    bottom=bottom,
+                    left=left,
+                    frame_width=width,
+                    frame_height=height,
+                    metadata={"track_id": track_id, "zone_id": zone_id, "student_id": student_id},
+                ),
+            ),
+            snapshot_jpeg=crop_jpeg,
+            payload={"zone_id": zone_id, "track_id": track_id, "student_id": student_id},
         )
     )
 

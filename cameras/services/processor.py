@@ -9,6 +9,7 @@ exponential backoff and picks up configuration changes from the camera's row wit
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -28,9 +29,17 @@ from cameras.services.lease import Lease, LeaseKeeper, acquire_lease
 from cameras.services.overlay import Label, annotate
 from cameras.services.recognition import RosterScope, StudentDirectory, build_pipeline
 from cameras.services.status import set_camera_status
-from cameras.signals import unknown_face_seen
+from cameras.signals import unknown_face_seen, zone_intrusion_seen
+from recognition.engine.analytics import AnalyticsNode, FrameTracks, Intrusion, NodeResult, nodes_from_config
 from recognition.engine.images import RGBImage
-from recognition.engine.pipeline import FramePipeline, Identification, TrackedFace, UnknownFace
+from recognition.engine.pipeline import (
+    FramePipeline,
+    FrameReport,
+    Identification,
+    TrackedFace,
+    UnknownFace,
+    face_crop_jpeg,
+)
 from recognition.engine.video import StreamError, is_live, open_frames
 from school.services.lessons import current_lesson
 
@@ -55,6 +64,8 @@ BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 30.0
 #: A sighting the database refused is retried for this long (the pipeline reports each face only once).
 RETRY_SIGHTINGS_S = 300.0
+#: Whether the classroom has a lesson (for the "outside_lessons" zones) is looked up this often, not per frame.
+LESSON_CHECK_S = 30.0
 _MAX_PENDING = 200
 
 
@@ -75,15 +86,18 @@ class Backoff:
 
 @dataclass(frozen=True)
 class _Settings:
-    """The part of the camera row that shapes the pipeline: a change rebuilds it."""
+    """The part of the camera row that shapes the pipeline and its analytics: a change rebuilds them (new tracks,
+    fresh analytics state)."""
 
     sample_fps: float
     tolerance: float | None
     classroom_id: int
+    analytics: str  # the analytics settings as canonical JSON (a dict would make the settings unhashable)
 
     @classmethod
     def of(cls, camera: Camera) -> _Settings:
-        return cls(camera.sample_fps, camera.tolerance, camera.classroom_id)
+        analytics = json.dumps(camera.analytics, sort_keys=True)
+        return cls(camera.sample_fps, camera.tolerance, camera.classroom_id, analytics)
 
 
 @dataclass
@@ -121,6 +135,11 @@ class CameraProcessor:
         self.pipeline: FramePipeline
         self.scope: RosterScope
         self._settings: _Settings
+        self.nodes: list[AnalyticsNode] = []
+        #: The latest result of each analytics node, by node id (what a monitor page shows).
+        self.analytics: dict[str, NodeResult] = {}
+        self._in_lesson = False
+        self._lesson_checked_at: float | None = None
         self._pending: list[_Pending] = []
         self._labels: list[Label] = []
         self._reloaded_at = self._status_at = self._published_at = 0.0
@@ -271,6 +290,8 @@ class CameraProcessor:
                         self._pending.append(pending)
                 for unknown in report.unknowns:
                     self._announce_unknown(unknown, frame, seen_at)
+                if report.analysed and self.nodes:
+                    self._analyse(report, frame, seen_at)
         except Exception:
             logger.exception("camera %s: a frame could not be analysed", self.camera_id)
             _reset_broken_connection()
@@ -329,6 +350,47 @@ class CameraProcessor:
             best_distance=unknown.best_distance,
         )
 
+    def _analyse(self, report: FrameReport, frame: RGBImage, seen_at: dt.datetime) -> None:
+        """Run the analytics nodes on an analysed frame; announce the zone intrusions it revealed."""
+        height, width = frame.shape[:2]
+        tracks = FrameTracks.from_report(
+            report, at=timezone.localtime(seen_at), width=width, height=height, in_lesson=self._lesson_now(seen_at)
+        )
+        for node in self.nodes:
+            result = node.process(tracks)
+            self.analytics[node.node_id] = result
+            for intrusion in result.new_intrusions:
+                self._announce_intrusion(intrusion, frame, seen_at)
+
+    def _lesson_now(self, seen_at: dt.datetime) -> bool:
+        """Whether the classroom has a lesson now, looked up every LESSON_CHECK_S (the last answer meanwhile, and
+        while the database is unreachable)."""
+        tick = time.monotonic()
+        if self._lesson_checked_at is None or tick - self._lesson_checked_at >= LESSON_CHECK_S:
+            self._lesson_checked_at = tick
+            try:
+                self._in_lesson = current_lesson(self.camera.classroom, seen_at) is not None
+            except Exception:
+                logger.exception("camera %s: could not tell whether a lesson is on", self.camera_id)
+                _reset_broken_connection()
+        return self._in_lesson
+
+    def _announce_intrusion(self, intrusion: Intrusion, frame: RGBImage, seen_at: dt.datetime) -> None:
+        """A tracked face stayed inside a watched zone: sent once per track and zone."""
+        box = intrusion.box
+        zone_intrusion_seen.send_robust(
+            Camera,
+            camera=self.camera,
+            zone_id=intrusion.zone_id,
+            track_id=intrusion.track_id,
+            track_key=f"{self._run_key}-{intrusion.track_id}",
+            student_id=intrusion.student_id,
+            seen_at=seen_at,
+            crop_jpeg=face_crop_jpeg(frame, box),
+            box=(box.top, box.right, box.bottom, box.left),
+            frame_size=(frame.shape[1], frame.shape[0]),
+        )
+
     def _periodic(self, now: dt.datetime) -> None:
         tick = time.monotonic()
         if tick - self._status_at >= STATUS_S:
@@ -361,7 +423,18 @@ class CameraProcessor:
         self.pipeline = build_pipeline(sample_fps=camera.sample_fps, tolerance=camera.tolerance, scope=self.scope)
         self._run_key = uuid.uuid4().hex[:8]  # a new pipeline numbers its tracks from 1 again
         self._labels = []
+        self.nodes = self._build_nodes(camera)
+        self.analytics = {}
+        self._lesson_checked_at = None  # the classroom may have changed
         self._reloaded_at = time.monotonic()
+
+    def _build_nodes(self, camera: Camera) -> list[AnalyticsNode]:
+        # The admin validates the settings; a row written otherwise with bad ones runs without analytics.
+        try:
+            return nodes_from_config(camera.analytics)
+        except Exception:
+            logger.exception("camera %s: analytics settings refused, analytics off", self.camera_id)
+            return []
 
     def _reload_due(self) -> bool:
         return time.monotonic() - self._reloaded_at >= RELOAD_S
@@ -381,7 +454,7 @@ class CameraProcessor:
             raise _Stop(DISABLED)
         url_changed = camera.stream_url != self.camera.stream_url
         if _Settings.of(camera) != self._settings:
-            self._configure(camera)  # new rate, tolerance or classroom: a fresh pipeline
+            self._configure(camera)  # new rate, tolerance, classroom or analytics: a fresh pipeline
         else:
             self.camera = camera  # dedup window, name...: used as they are
         return url_changed

@@ -25,7 +25,7 @@ from monitoring.handlers.base import DeliveryError, Handler
 logger = logging.getLogger(__name__)
 
 #: Frigate's label for an alert type; a type not named here is its own label (Frigate takes any label).
-FRIGATE_LABELS: dict[str, str] = {"unknown_face": "face", "student_recognised": "face"}
+FRIGATE_LABELS: dict[str, str] = {"unknown_face": "face", "student_recognised": "face", "zone_intrusion": "person"}
 #: How long the event of an alert that nothing resolves lasts: a clip around the moment it was raised.
 EVENT_S = 10
 #: Box colours by severity. Frigate hands them to OpenCV on a BGR frame, so they are (blue, green, red).

@@ -68,6 +68,8 @@ Trend = Literal["rising", "falling", "stable"]
 Side = Literal["left", "right"]
 Concerns = Literal["unknown", "everyone"]
 
+#: Zone ids name the zone in alerts and on the monitor: short words ("lab", "door").
+ZONE_ID_MAX = 40
 #: The trend compares the counts of the last minute.
 DEFAULT_TREND_WINDOW_S = 60.0
 #: Mean counts of the two halves of the window closer than this are "stable": a count flickering between n and
@@ -838,6 +840,8 @@ def _zone_from_config(zone: object, name: str) -> Zone:
     zone_id = zone.get("id")
     if not isinstance(zone_id, str) or not zone_id.strip():
         raise ValueError(f"{name}.id must be a non-empty string")
+    if len(zone_id) > ZONE_ID_MAX:
+        raise ValueError(f"{name}.id must be at most {ZONE_ID_MAX} characters")
     if "points" not in zone:
         raise ValueError(f"{name}.points is required")
     validate_polygon(zone["points"], f"{name}.points")

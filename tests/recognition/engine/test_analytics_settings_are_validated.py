@@ -138,3 +138,10 @@ def test_the_people_count_is_on_unless_disabled() -> None:
 def test_a_bad_configuration_is_refused_naming_the_field(config: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         nodes_from_config(config)
+
+
+def test_a_zone_id_longer_than_forty_characters_is_refused() -> None:
+    square = [[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9]]
+
+    with pytest.raises(ValueError, match=r"zones\[0\]\.id must be at most 40 characters"):
+        nodes_from_config({"zones": [{"id": "x" * 41, "points": square}]})
