@@ -16,6 +16,15 @@ def connect() -> None:
     presence_marked.connect(alert_student_recognised, dispatch_uid="monitoring.student_recognised")
 
 
+def face_detection(box: tuple[int, int, int, int], frame_size: tuple[int, int], metadata: dict[str, Any]) -> Detection:
+    """The face a camera signal describes (a pixel box in a frame of the given size), as a detection."""
+    top, right, bottom, left = box
+    width, height = frame_size
+    return Detection.from_pixels(
+        top=top, right=right, bottom=bottom, left=left, frame_width=width, frame_height=height, metadata=metadata
+    )
+
+
 def alert_unknown_face(
     sender: Any,
     *,
@@ -30,8 +39,6 @@ def alert_unknown_face(
     best_distance: float | None = None,
     **kwargs: Any,
 ) -> None:
-    top, right, bottom, left = box
-    width, height = frame_size
     publish(
         AlertEvent(
             type="unknown_face",
@@ -39,17 +46,7 @@ def alert_unknown_face(
             classroom_id=camera.classroom_id,
             source_key=f"camera:{camera.pk}:track:{track_key}",  # one alert per track
             time=seen_at,
-            detections=(
-                Detection.from_pixels(
-                    top=top,
-                    right=right,
-                    bottom=bottom,
-                    left=left,
-                    frame_width=width,
-                    frame_height=height,
-                    metadata={"track_id": track_id, "best_distance": best_distance},
-                ),
-            ),
+            detections=(face_detection(box, frame_size, {"track_id": track_id, "best_distance": best_distance}),),
             snapshot_jpeg=crop_jpeg,
             payload={"lesson_id": lesson.pk, "track_id": track_id, "best_distance": best_distance},
         )
@@ -70,8 +67,6 @@ def alert_zone_intrusion(
     frame_size: tuple[int, int],
     **kwargs: Any,
 ) -> None:
-    top, right, bottom, left = box
-    width, height = frame_size
     publish(
         AlertEvent(
             type="zone_intrusion",
@@ -80,15 +75,7 @@ def alert_zone_intrusion(
             source_key=f"camera:{camera.pk}:zone:{zone_id}:track:{track_key}",  # one alert per track and zone
             time=seen_at,
             detections=(
-                Detection.from_pixels(
-                    top=top,
-                    right=right,
-                    bottom=bottom,
-                    left=left,
-                    frame_width=width,
-                    frame_height=height,
-                    metadata={"track_id": track_id, "zone_id": zone_id, "student_id": student_id},
-                ),
+                face_detection(box, frame_size, {"track_id": track_id, "zone_id": zone_id, "student_id": student_id}),
             ),
             snapshot_jpeg=crop_jpeg,
             payload={"zone_id": zone_id, "track_id": track_id, "student_id": student_id},

@@ -9,6 +9,7 @@ import pytest
 from monitoring.services import delivery
 from monitoring.services.delivery import deliver_one, due_deliveries
 from tests.monitoring.fake_board import FakeBoard
+from tests.monitoring.frigate_server import FakeFrigate, fake_frigate
 from tests.monitoring.mqtt_support import host_port
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
@@ -50,3 +51,12 @@ def board(tmp_path: Path) -> Iterator[FakeBoard]:
     board = FakeBoard(tmp_path / "ttyUSB0")
     yield board
     board.unplug()
+
+
+@pytest.fixture
+def frigate(settings: Any) -> Iterator[FakeFrigate]:
+    """A local server answering like Frigate (camera ``sala_1a``), the only alert handler enabled."""
+    with fake_frigate(cameras=("sala_1a",)) as server:
+        settings.FRIGATE_URL = server.url
+        settings.MQTT_URL = settings.AMQP_URL = ""
+        yield server

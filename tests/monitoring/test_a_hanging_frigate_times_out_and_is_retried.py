@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from monitoring.handlers.frigate import FrigateHandler
 from monitoring.models import AlertDelivery
 from monitoring.services.publish import publish
 from tests.cameras.factories import CameraFactory
-from tests.monitoring.frigate_server import FakeFrigate, fake_frigate
+from tests.monitoring.frigate_server import FakeFrigate
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,9 @@ pytestmark = pytest.mark.django_db
 TIMEOUT_S = 0.5
 
 
-@pytest.fixture
-def frigate(settings: Any) -> Iterator[FakeFrigate]:
-    with fake_frigate(cameras=("sala_1a",)) as server:
-        settings.FRIGATE_URL = server.url
-        settings.MQTT_URL = settings.AMQP_URL = ""
-        settings.ALERT_HANDLER_TIMEOUT_S = TIMEOUT_S
-        yield server
+@pytest.fixture(autouse=True)
+def _short_timeout(settings: Any) -> None:
+    settings.ALERT_HANDLER_TIMEOUT_S = TIMEOUT_S
 
 
 def test_a_request_frigate_never_answers_fails_within_the_timeout_and_is_retried(

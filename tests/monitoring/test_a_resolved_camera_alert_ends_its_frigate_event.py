@@ -4,8 +4,6 @@ waits for it when it comes first."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -15,16 +13,8 @@ from monitoring.models import AlertDelivery
 from monitoring.services.delivery import deliver_one
 from monitoring.services.publish import publish
 from tests.cameras.factories import CameraFactory
-from tests.monitoring.frigate_server import FakeFrigate, fake_frigate
+from tests.monitoring.frigate_server import FakeFrigate
 from tests.support.waiting import wait_until
-
-
-@pytest.fixture
-def frigate(settings: Any) -> Iterator[FakeFrigate]:
-    with fake_frigate(cameras=("sala_1a",)) as server:
-        settings.FRIGATE_URL = server.url
-        settings.MQTT_URL = settings.AMQP_URL = ""
-        yield server
 
 
 def delivered(event: str) -> AlertDelivery | None:

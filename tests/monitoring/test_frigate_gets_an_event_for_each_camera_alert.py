@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,17 +11,9 @@ from monitoring.events import AlertEvent, Detection
 from monitoring.models import AlertDelivery
 from monitoring.services.publish import publish
 from tests.cameras.factories import CameraFactory
-from tests.monitoring.frigate_server import FakeFrigate, fake_frigate
+from tests.monitoring.frigate_server import FakeFrigate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frigate(settings: Any) -> Iterator[FakeFrigate]:
-    with fake_frigate(cameras=("sala_1a",)) as server:
-        settings.FRIGATE_URL = server.url
-        settings.MQTT_URL = settings.AMQP_URL = ""  # Frigate is the only handler here
-        yield server
 
 
 def test_an_unknown_face_becomes_a_face_event_with_its_box(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -11,18 +10,10 @@ from monitoring.events import AlertEvent
 from monitoring.models import AlertDelivery
 from monitoring.services.publish import publish
 from tests.cameras.factories import CameraFactory
-from tests.monitoring.frigate_server import FakeFrigate, fake_frigate
+from tests.monitoring.frigate_server import FakeFrigate
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frigate(settings: Any) -> Iterator[FakeFrigate]:
-    with fake_frigate(cameras=("sala_1a",)) as server:
-        settings.FRIGATE_URL = server.url
-        settings.MQTT_URL = settings.AMQP_URL = ""
-        yield server
 
 
 def test_a_bad_request_is_dead_after_one_attempt_with_frigates_reason(
