@@ -119,7 +119,8 @@ class FrameTracks:
     ``timestamp`` is the frame's stream time in seconds (what the pipeline schedules on: tracks, windows and
     forgetting are measured in it); ``at`` is the wall-clock time of the frame, timezone-aware and in the
     school's local time, which the zones' schedules and the per-day totals read (weekday, time of day, date).
-    ``in_lesson`` says whether a lesson is going on in the camera's room (for "outside_lessons" zones).
+    ``in_lesson`` says whether a lesson is going on in the camera's room (for "outside_lessons" zones), and
+    ``lesson_id`` which one, when the caller knows (the line's per-lesson totals).
     """
 
     timestamp: float
@@ -128,6 +129,7 @@ class FrameTracks:
     height: int
     tracks: tuple[NodeTrack, ...] = ()
     in_lesson: bool = False
+    lesson_id: int | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.timestamp):
@@ -143,14 +145,20 @@ class FrameTracks:
 
     @classmethod
     def from_report(
-        cls, report: FrameReport, at: datetime, width: int, height: int, in_lesson: bool = False
+        cls,
+        report: FrameReport,
+        at: datetime,
+        width: int,
+        height: int,
+        in_lesson: bool = False,
+        lesson_id: int | None = None,
     ) -> FrameTracks:
         """The tracks of an analysed pipeline frame. A skipped frame carries no faces (it would read as an empty
         room), so it is refused: feed the analytics analysed frames only."""
         if not report.analysed:
             raise ValueError("only analysed frames carry tracks (this one was skipped)")
         tracks = tuple(NodeTrack.from_face(face) for face in report.faces)
-        return cls(report.timestamp, at, width, height, tracks, in_lesson)
+        return cls(report.timestamp, at, width, height, tracks, in_lesson or lesson_id is not None, lesson_id)
 
     def centre(self, track: NodeTrack) -> Point:
         """The centre of ``track``'s box, normalised to 0..1 by the frame's size (outside it for a box that
@@ -460,7 +468,9 @@ class LineCrossingNode:
     side it first settles on, uncounted (where it came from is not known).
 
     Totals are kept since the node was built or :meth:`reset_totals`; ``results["per_day"]`` has the totals of
-    the last 7 days, keyed by the frame's local date (``at.date().isoformat()``).
+    the last 7 days, keyed by the frame's local date (``at.date().isoformat()``), and ``results["per_lesson"]``
+    those of the lesson going on (``{"lesson_id": id, "in": n, "out": n}``, from zero when the frame's
+    ``lesson_id`` changes; None outside lessons).
     """
 
     node_type = "line_crossing"
@@ -492,12 +502,14 @@ class LineCrossingNode:
         self._last_timestamp: float | None = None
         self.totals = {"in": 0, "out": 0}
         self.per_day: dict[str, dict[str, int]] = {}
+        self.per_lesson: dict[str, Any] | None = None
         self._changes = _ChangeTracker()
 
     def reset_totals(self) -> None:
-        """Start the totals (and the per-day ones) from zero; tracks keep their sides."""
+        """Start the totals (and the per-day and per-lesson ones) from zero; tracks keep their sides."""
         self.totals = {"in": 0, "out": 0}
         self.per_day = {}
+        self.per_lesson = None
 
     def process(self, frame: FrameTracks) -> NodeResult:
         if self._last_timestamp is not None and frame.timestamp < self._last_timestamp:
@@ -511,22 +523,29 @@ class LineCrossingNode:
             if direction is not None:
                 new[direction] += 1
         day = frame.at.date().isoformat()
+        if frame.lesson_id is None:
+            self.per_lesson = None
+        elif self.per_lesson is None or self.per_lesson["lesson_id"] != frame.lesson_id:
+            self.per_lesson = {"lesson_id": frame.lesson_id, "in": 0, "out": 0}
         if new["in"] or new["out"]:
             today = self.per_day.setdefault(day, {"in": 0, "out": 0})
             for key, count in new.items():
                 self.totals[key] += count
                 today[key] += count
+                if self.per_lesson is not None:
+                    self.per_lesson[key] += count
             while len(self.per_day) > _KEEP_DAYS:
                 del self.per_day[min(self.per_day)]
         per_day = {key: dict(value) for key, value in self.per_day.items()}
+        per_lesson = None if self.per_lesson is None else dict(self.per_lesson)
         totals = dict(self.totals)
         return NodeResult(
             node_id=self.node_id,
             node_type=self.node_type,
             new_crossings=new,
             total_crossings=totals,
-            results={"per_day": per_day},
-            changed=self._changes.changed((totals, per_day), events=bool(new["in"] or new["out"])),
+            results={"per_day": per_day, "per_lesson": per_lesson},
+            changed=self._changes.changed((totals, per_day, per_lesson), events=bool(new["in"] or new["out"])),
         )
 
     def side_of(self, point: Point) -> Side | None:
