@@ -71,6 +71,7 @@ class Camera(models.Model):
         default=dict,
         blank=True,
         help_text=_(
+            "Draw the line and the zones over the camera's picture above, or type them here. "
             'A JSON object. People in view are counted unless it holds {"people_count": {"enabled": false}}. '
             'Optional: a "line" whose crossings are counted, {"a": [x, y], "b": [x, y], "in_side": "left" or '
             '"right"}, and "zones" watched for intruders, a list of {"id": "lab", "points": [[x, y], ...], '
@@ -101,3 +102,33 @@ class Camera(models.Model):
             nodes_from_config(self.analytics)
         except ValueError as error:
             raise ValidationError({"analytics": str(error)}) from error
+
+
+class CameraMinute(models.Model):
+    """One minute of a camera's pipeline, for the monitor's charts: written by the processor when the minute ends
+    (or it stops), kept MONITOR_HISTORY_DAYS days."""
+
+    camera = models.ForeignKey(Camera, verbose_name=_("camera"), on_delete=models.CASCADE, related_name="minutes")
+    minute = models.DateTimeField(_("minute"))  # its start, seconds zeroed
+    frames = models.PositiveIntegerField(_("frames read"), default=0)
+    analysed = models.PositiveIntegerField(_("frames analysed"), default=0)
+    fps = models.FloatField(_("frames per second"), default=0.0)
+    processing_p50 = models.FloatField(_("processing time p50 (s)"), null=True, blank=True)
+    processing_p95 = models.FloatField(_("processing time p95 (s)"), null=True, blank=True)
+    faces = models.PositiveIntegerField(_("faces"), default=0)  # detections summed over the analysed frames
+    known = models.PositiveIntegerField(_("known faces"), default=0)
+    unknown = models.PositiveIntegerField(_("unknown faces"), default=0)
+    people_max = models.PositiveIntegerField(_("people (max)"), null=True, blank=True)
+    crossings_in = models.PositiveIntegerField(_("crossings in"), default=0)
+    crossings_out = models.PositiveIntegerField(_("crossings out"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+
+    class Meta:
+        verbose_name = _("camera minute")
+        verbose_name_plural = _("camera minutes")
+        ordering = ["camera", "minute"]
+        constraints = [models.UniqueConstraint(fields=["camera", "minute"], name="camera_minute_unique")]
+        indexes = [models.Index(fields=["minute"], name="camera_minute_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} @ {self.minute:%Y-%m-%d %H:%M}"

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from cameras.models import Camera
+from cameras.services import history
 from cameras.services.lease import LEASE_TTL_S, claim_enqueue, clear_enqueue, lease_holder
 from cameras.services.processor import TIME_LIMIT, run_processor
 
@@ -54,3 +56,9 @@ def ensure_camera_processors(self: Any) -> int:
             run_camera.delay(camera_id)
             queued += 1
     return queued
+
+
+@shared_task(ignore_result=True)
+def purge_camera_history() -> int:
+    """Beat, hourly: the monitor's per-minute history older than MONITOR_HISTORY_DAYS goes."""
+    return history.purge_camera_history(int(settings.MONITOR_HISTORY_DAYS))

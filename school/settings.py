@@ -140,6 +140,8 @@ CELERY_BEAT_SCHEDULE["requeue-stale-photo-jobs"] = {
 }
 # Alerts (monitoring app): deliveries that failed or whose sender died are retried by whoever sweeps first.
 CELERY_BEAT_SCHEDULE["deliver-due-alerts"] = {"task": "monitoring.tasks.deliver_due_alerts", "schedule": 5.0}
+# The monitor's per-minute camera history older than MONITOR_HISTORY_DAYS goes, once an hour.
+CELERY_BEAT_SCHEDULE["purge-camera-history"] = {"task": "cameras.tasks.purge_camera_history", "schedule": 3600.0}
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -231,6 +233,8 @@ CAMERA_DEEP_SCAN_S = env_float("CAMERA_DEEP_SCAN_S", 1.5, minimum=0.0)
 # Embedded mode (no Redis): camera processors and monitors run inside the web process unless switched off.
 EMBEDDED_CAMERAS = env_bool("CHAMADA_EMBEDDED_CAMERAS", True)
 EMBEDDED_MONITORS = env_bool("CHAMADA_EMBEDDED_MONITORS", True)
+# The apps' WebSocket routes (each module's websocket_urlpatterns), served by school/asgi.py.
+WEBSOCKET_ROUTES = ["attendance.routing", "recognition.routing", "monitoring.routing"]
 # Each wraps the ASGI application with its service where that is wanted (school/asgi.py).
 EMBEDDED_ASGI_WRAPPERS = [
     "cameras.services.supervisor.embed_cameras",
@@ -264,6 +268,9 @@ FRIGATE_MQTT_INGEST = env_bool("FRIGATE_MQTT_INGEST", False)
 FRIGATE_MQTT_URL = env_str("FRIGATE_MQTT_URL") or MQTT_URL  # the broker Frigate publishes to
 FRIGATE_TOPIC_PREFIX = env_str("FRIGATE_TOPIC_PREFIX", "frigate").strip("/") or "frigate"
 FRIGATE_MIN_SCORE = env_float("FRIGATE_MIN_SCORE", 0.8, minimum=0.0, maximum=1.0)
+# The monitor page (README, "The monitor page"): frame updates per camera per second, and how long history stays.
+MONITOR_MAX_RATE = env_float("MONITOR_MAX_RATE", 2.0, minimum=0.1, maximum=30.0)
+MONITOR_HISTORY_DAYS = env_int("MONITOR_HISTORY_DAYS", 30, minimum=1)
 # /health answers within this long, whatever hangs behind it.
 HEALTH_TIMEOUT_S = env_float("HEALTH_TIMEOUT_S", 0.8, minimum=0.05, maximum=10.0)
 

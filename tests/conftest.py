@@ -33,6 +33,18 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_live_registries() -> Iterator[None]:
+    """The embedded mode's in-process live state (the monitor's camera states, the last host sample) outlives a
+    test; camera ids are reused once the tables are emptied."""
+    yield
+    from cameras.services import live_state
+    from monitoring import live
+
+    live_state._states.clear()
+    live._latest_host_metrics = None
+
+
+@pytest.fixture(autouse=True)
 def _migrated_roles(request: pytest.FixtureRequest) -> None:
     """Give committing tests the role groups that the data migrations create.
 

@@ -14,21 +14,32 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.services.sightings import record_sighting
 from cameras.models import Camera
-from cameras.services.frames import publish_frame
+from cameras.services.frames import publish_frame, publish_still
+from cameras.services.history import MinuteRecorder, MinuteStats, percentile, record_minute
 from cameras.services.lease import Lease, LeaseKeeper, acquire_lease
-from cameras.services.overlay import Label, annotate
+from cameras.services.monitor_feed import (
+    FACE_NODE,
+    MonitorFeed,
+    analytics_message,
+    error_message,
+    frame_message,
+    status_message,
+)
+from cameras.services.overlay import Label, annotate, encode_jpeg
 from cameras.services.recognition import RosterScope, StudentDirectory, build_pipeline
-from cameras.services.status import set_camera_status
+from cameras.services.status import UNSET, set_camera_status
 from cameras.signals import unknown_face_seen, zone_intrusion_seen
 from recognition.engine.analytics import AnalyticsNode, FrameTracks, Intrusion, NodeResult, nodes_from_config
 from recognition.engine.images import RGBImage
@@ -59,6 +70,8 @@ RELOAD_S = 3.0
 STATUS_S = 2.0
 #: Annotated frames go to the relay at most this often (5 fps), whatever the camera's rate.
 PUBLISH_S = 0.2
+#: The raw frame the admin's analytics editor draws over is refreshed this often.
+STILL_S = 10.0
 #: Reconnection delays: 1, 2, 4, ... seconds, capped; back to the start once frames flow again.
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 30.0
@@ -67,6 +80,10 @@ RETRY_SIGHTINGS_S = 300.0
 #: Whether the classroom has a lesson (for the "outside_lessons" zones) is looked up this often, not per frame.
 LESSON_CHECK_S = 30.0
 _MAX_PENDING = 200
+#: The same error is shown on the monitor at most this often (a broken decoder fails on every frame).
+ERROR_REPEAT_S = 10.0
+#: Processing times kept for the monitor's p50/p95.
+_PROCESSING_KEPT = 120
 
 
 class Backoff:
@@ -138,12 +155,25 @@ class CameraProcessor:
         self.nodes: list[AnalyticsNode] = []
         #: The latest result of each analytics node, by node id (what a monitor page shows).
         self.analytics: dict[str, NodeResult] = {}
-        self._in_lesson = False
+        self._in_lesson: int | None = None
         self._lesson_checked_at: float | None = None
         self._pending: list[_Pending] = []
         self._labels: list[Label] = []
         self._reloaded_at = self._status_at = self._published_at = 0.0
+        self._still_at: float | None = None
         self._frames_since_status = 0
+        # What the monitor shows (monitor_feed.py): counters since this processor started, the live status.
+        self.feed: MonitorFeed | None = None
+        self.minutes = MinuteRecorder()
+        self._started_at = time.monotonic()
+        self._frames_read = self._frames_analysed = self._encodings = self._errors = 0
+        self._fps: float | None = None
+        self._state: str = Camera.State.CONNECTING
+        self._last_error = ""
+        self._last_frame_at: dt.datetime | None = None
+        self._processing: deque[float] = deque(maxlen=_PROCESSING_KEPT)
+        self._node_states: dict[str, str] = {}
+        self._errors_posted: dict[str, float] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
     def run(self) -> str:
@@ -157,6 +187,8 @@ class CameraProcessor:
         if lease is None:
             return BUSY
         self.keeper = LeaseKeeper(lease).start()
+        self.feed = MonitorFeed(self.camera_id, max_rate=float(settings.MONITOR_MAX_RATE)).start()
+        self.minutes = MinuteRecorder(timezone.now())
         reason = STOPPED
         try:
             self._configure(camera)
@@ -167,16 +199,15 @@ class CameraProcessor:
             return reason
         except Exception as error:  # a bug, not a camera problem: show it in the admin, let the caller restart us
             reason = "crashed"
-            self._safely(
-                set_camera_status,
-                self.camera_id,
-                state=Camera.State.ERROR,
-                last_error=f"{type(error).__name__}: {error}",
-            )
+            text = f"{type(error).__name__}: {error}"
+            self._set_status(state=Camera.State.ERROR, last_error=text)
+            self._post_error(text, "error")
             raise
         finally:
             self.keeper.stop()
             self._finish(lease, reason)
+            self._write_minute(self.minutes.finish(timezone.now()))
+            self.feed.stop()
 
     def _finish(self, lease: Lease, reason: str) -> None:
         try:
@@ -185,7 +216,7 @@ class CameraProcessor:
             logger.exception("camera %s: could not release the lease (it will expire)", self.camera_id)
         final = {DISABLED: Camera.State.DISABLED, STOPPED: Camera.State.IDLE}.get(reason)
         if final is not None:
-            self._safely(set_camera_status, self.camera_id, state=final, measured_fps=None)
+            self._set_status(state=final, measured_fps=None)
         logger.info("camera %s: processor stopped (%s)", self.camera_id, reason)
 
     def _run_with_reconnects(self) -> str:
@@ -193,7 +224,7 @@ class CameraProcessor:
         state = Camera.State.CONNECTING
         while True:
             self._check_stop()
-            self._safely(set_camera_status, self.camera_id, state=state)
+            self._set_status(state=state)
             url = self.camera.stream_url
             try:
                 error, got_frames = self._stream(url)
@@ -208,7 +239,10 @@ class CameraProcessor:
             delay = backoff.next_delay()
             logger.warning("camera %s: %s; reconnecting in %.0f s", self.camera_id, error, delay)
             state = Camera.State.RECONNECTING
-            self._safely(set_camera_status, self.camera_id, state=state, measured_fps=None, last_error=error)
+            self._errors += 1
+            self._write_minute(self.minutes.error(timezone.now()))
+            self._set_status(state=state, measured_fps=None, last_error=error)
+            self._post_error(error, "warning")
             self._wait(delay)
 
     def _check_stop(self) -> None:
@@ -247,13 +281,7 @@ class CameraProcessor:
                     got_frames = True
                     self._status_at = time.monotonic()
                     self._frames_since_status = 0
-                    self._safely(
-                        set_camera_status,
-                        self.camera_id,
-                        state=Camera.State.RUNNING,
-                        last_frame_at=seen_at,
-                        last_error="",
-                    )
+                    self._set_status(state=Camera.State.RUNNING, last_frame_at=seen_at, last_error="")
                 self._frames_since_status += 1
                 self._handle_frame(frame, timestamp, seen_at)
                 self._check_stop()
@@ -276,10 +304,16 @@ class CameraProcessor:
         return None, got_frames
 
     def _handle_frame(self, frame: RGBImage, timestamp: float, seen_at: dt.datetime) -> None:
+        self._frames_read += 1
+        self._last_frame_at = seen_at
+        self._write_minute(self.minutes.frame(seen_at))
         # Nothing that goes wrong with one frame (a corrupt image, a database error) may end the processor.
         try:
             if self.pipeline.wants(timestamp):
+                started = time.perf_counter()
+                encoded_before = self.pipeline.stats.faces_encoded
                 report = self.pipeline.process(frame, timestamp)
+                self._encodings += self.pipeline.stats.faces_encoded - encoded_before
                 if report.analysed:
                     self._labels = [self._label(face) for face in report.faces]
                 for identification in report.identifications:
@@ -290,16 +324,23 @@ class CameraProcessor:
                         self._pending.append(pending)
                 for unknown in report.unknowns:
                     self._announce_unknown(unknown, frame, seen_at)
-                if report.analysed and self.nodes:
-                    self._analyse(report, frame, seen_at)
-        except Exception:
+                if report.analysed:
+                    node_results = self._analyse(report, frame, seen_at) if self.nodes else {}
+                    self._analysed(report, time.perf_counter() - started, seen_at, node_results)
+        except Exception as error:
             logger.exception("camera %s: a frame could not be analysed", self.camera_id)
+            self._errors += 1
+            self._write_minute(self.minutes.error(seen_at))
+            self._post_error(f"{type(error).__name__}: {error}", "error")
             _reset_broken_connection()
         now = time.monotonic()
         if now - self._published_at >= PUBLISH_S:
             self._published_at = now
             try:
                 publish_frame(self.camera_id, annotate(frame, self._labels))
+                if self._still_at is None or now - self._still_at >= STILL_S:
+                    self._still_at = now
+                    publish_still(self.camera_id, encode_jpeg(frame))
             except Exception:
                 logger.exception("camera %s: the live frame could not be published", self.camera_id)
 
@@ -350,26 +391,74 @@ class CameraProcessor:
             best_distance=unknown.best_distance,
         )
 
-    def _analyse(self, report: FrameReport, frame: RGBImage, seen_at: dt.datetime) -> None:
-        """Run the analytics nodes on an analysed frame; announce the zone intrusions it revealed."""
+    def _analyse(self, report: FrameReport, frame: RGBImage, seen_at: dt.datetime) -> dict[str, dict[str, Any]]:
+        """Run the analytics nodes on an analysed frame; announce the zone intrusions it revealed and the results
+        that changed; returns each node's result (for the frame's monitor message)."""
         height, width = frame.shape[:2]
+        lesson_id = self._lesson_now(seen_at)
         tracks = FrameTracks.from_report(
-            report, at=timezone.localtime(seen_at), width=width, height=height, in_lesson=self._lesson_now(seen_at)
+            report,
+            at=timezone.localtime(seen_at),
+            width=width,
+            height=height,
+            in_lesson=lesson_id is not None,
+            lesson_id=lesson_id,
         )
+        results: dict[str, dict[str, Any]] = {}
         for node in self.nodes:
-            result = node.process(tracks)
+            try:
+                result = node.process(tracks)
+            except Exception:  # one broken node must not take the others (nor face recognition) down
+                logger.exception("camera %s: analytics node %s failed", self.camera_id, node.node_id)
+                self._node_states[node.node_id] = "error"
+                self._errors += 1
+                continue
+            self._node_states[node.node_id] = "running"
             self.analytics[node.node_id] = result
+            results[node.node_id] = analytics = _analytics_fields(result)
+            if result.changed and self.feed is not None:
+                self.feed.post_analytics(analytics_message(self.camera_id, analytics))
+            if result.people_count is not None:
+                self.minutes.people(result.people_count)
+            if result.new_crossings:
+                self.minutes.crossings(result.new_crossings.get("in", 0), result.new_crossings.get("out", 0))
             for intrusion in result.new_intrusions:
                 self._announce_intrusion(intrusion, frame, seen_at)
+        return results
 
-    def _lesson_now(self, seen_at: dt.datetime) -> bool:
-        """Whether the classroom has a lesson now, looked up every LESSON_CHECK_S (the last answer meanwhile, and
-        while the database is unreachable)."""
+    def _analysed(
+        self, report: FrameReport, processing_s: float, seen_at: dt.datetime, node_results: dict[str, dict[str, Any]]
+    ) -> None:
+        """Count an analysed frame for the monitor: its history minute and, as the throttle allows, its message."""
+        self._frames_analysed += 1
+        self._processing.append(processing_s)
+        self.minutes.analysed(processing_s, len(report.faces), report.known, report.unknown)
+        if self.feed is None or not self.feed.frame_due():
+            return
+        times = list(self._processing)
+        frame_data = {
+            "frame_id": self._frames_read,
+            "timestamp": seen_at.isoformat(),
+            "detections_count": len(report.faces),
+            "processing_time": round(processing_s, 4),
+            "fps": self._fps,
+            "known": report.known,
+            "unknown": report.unknown,
+            "processing_p50": percentile(times, 0.5),
+            "processing_p95": percentile(times, 0.95),
+            "node_results": node_results,
+        }
+        self.feed.post_frame(frame_message(self.camera_id, frame_data))
+
+    def _lesson_now(self, seen_at: dt.datetime) -> int | None:
+        """The id of the classroom's lesson going on now, if any, looked up every LESSON_CHECK_S (the last answer
+        meanwhile, and while the database is unreachable)."""
         tick = time.monotonic()
         if self._lesson_checked_at is None or tick - self._lesson_checked_at >= LESSON_CHECK_S:
             self._lesson_checked_at = tick
             try:
-                self._in_lesson = current_lesson(self.camera.classroom, seen_at) is not None
+                lesson = current_lesson(self.camera.classroom, seen_at)
+                self._in_lesson = None if lesson is None else lesson.pk
             except Exception:
                 logger.exception("camera %s: could not tell whether a lesson is on", self.camera_id)
                 _reset_broken_connection()
@@ -396,9 +485,8 @@ class CameraProcessor:
         if tick - self._status_at >= STATUS_S:
             fps = self._frames_since_status / (tick - self._status_at)
             self._status_at, self._frames_since_status = tick, 0
-            self._safely(
-                set_camera_status, self.camera_id, state=Camera.State.RUNNING, last_frame_at=now, measured_fps=fps
-            )
+            self._fps = round(fps, 2)
+            self._set_status(state=Camera.State.RUNNING, last_frame_at=now, measured_fps=fps)
             self._retry_pending(tick)
         if self._reload_due() and self._reload():
             raise _Reconnect
@@ -459,6 +547,75 @@ class CameraProcessor:
             self.camera = camera  # dedup window, name...: used as they are
         return url_changed
 
+    # --- status and the monitor -----------------------------------------------------------------------------------
+    def _set_status(
+        self,
+        *,
+        state: str | None = None,
+        last_frame_at: dt.datetime | None = UNSET,
+        measured_fps: float | None = UNSET,
+        last_error: str | None = UNSET,
+    ) -> None:
+        """Write the camera's status columns and tell the monitor pages (the one way the status changes)."""
+        self._safely(
+            set_camera_status,
+            self.camera_id,
+            state=state,
+            last_frame_at=last_frame_at,
+            measured_fps=measured_fps,
+            last_error=last_error,
+        )
+        if state is not None:
+            self._state = state
+        if last_error is not UNSET:
+            self._last_error = last_error or ""
+        if measured_fps is not UNSET:
+            self._fps = None if measured_fps is None else round(measured_fps, 2)
+        if last_frame_at is not UNSET:
+            self._last_frame_at = last_frame_at
+        if self.feed is not None and hasattr(self, "camera"):
+            self.feed.post_status(self._status_message())
+
+    def _status_message(self) -> dict[str, Any]:
+        feed = self.feed
+        stats = {
+            "frames_read": self._frames_read,
+            "frames_analysed": self._frames_analysed,
+            "frames_skipped": self._frames_read - self._frames_analysed,
+            "encodings": self._encodings,
+            "errors": self._errors,
+            "uptime_s": round(time.monotonic() - self._started_at, 1),
+            "fps": self._fps,
+            "messages_sent": feed.sent if feed else 0,
+            "messages_dropped": feed.dropped if feed else 0,
+        }
+        running = self._state == Camera.State.RUNNING
+        nodes = [{**FACE_NODE, "state": "running" if running else "waiting"}]
+        for node in self.nodes:
+            state = self._node_states.get(node.node_id, "waiting") if running else "waiting"
+            nodes.append({"node_id": node.node_id, "node_type": node.node_type, "state": state})
+        return status_message(
+            self.camera,
+            status=self._state,
+            stats=stats,
+            nodes=nodes,
+            error_message=self._last_error,
+            last_frame_time=self._last_frame_at,
+        )
+
+    def _post_error(self, text: str, severity: str) -> None:
+        tick = time.monotonic()
+        if self.feed is None or tick - self._errors_posted.get(text, -ERROR_REPEAT_S) < ERROR_REPEAT_S:
+            return
+        if len(self._errors_posted) > 100:
+            self._errors_posted.clear()
+        self._errors_posted[text] = tick
+        self.feed.post_error(error_message(self.camera_id, text, severity))
+
+    def _write_minute(self, stats: MinuteStats | None) -> None:
+        if stats is not None:
+            self._safely(record_minute, self.camera_id, stats)
+
     def _safely(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         """A status write that fails is logged and skipped: status is informative, the loop must go on."""
         try:
@@ -466,6 +623,13 @@ class CameraProcessor:
         except Exception:
             logger.exception("camera %s: status not written", self.camera_id)
             _reset_broken_connection()
+
+
+def _analytics_fields(result: NodeResult) -> dict[str, Any]:
+    """A node's result as the monitor's ``analytics`` object."""
+    fields = result.to_dict()
+    del fields["changed"]
+    return fields
 
 
 def _student_id(pending: _Pending) -> int:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cameras.models import Camera
 
-_UNSET: Any = object()
+UNSET: Any = object()
 _ERROR_MAX = Camera._meta.get_field("last_error").max_length or 500
 
 
@@ -21,18 +21,18 @@ def set_camera_status(
     camera_id: int,
     *,
     state: str | None = None,
-    last_frame_at: dt.datetime | None = _UNSET,
-    measured_fps: float | None = _UNSET,
-    last_error: str | None = _UNSET,
+    last_frame_at: dt.datetime | None = UNSET,
+    measured_fps: float | None = UNSET,
+    last_error: str | None = UNSET,
 ) -> bool:
     """Update the given status fields (others untouched); False when the camera no longer exists."""
     changes: dict[str, Any] = {"updated_at": timezone.now()}  # update() skips auto_now
     if state is not None:
         changes["state"] = state
-    if last_frame_at is not _UNSET:
+    if last_frame_at is not UNSET:
         changes["last_frame_at"] = last_frame_at
-    if measured_fps is not _UNSET:
+    if measured_fps is not UNSET:
         changes["measured_fps"] = None if measured_fps is None else round(measured_fps, 2)
-    if last_error is not _UNSET:
+    if last_error is not UNSET:
         changes["last_error"] = (last_error or "")[:_ERROR_MAX]
     return Camera.objects.filter(pk=camera_id).update(**changes) > 0

@@ -151,4 +151,5 @@ def _fresh_embedded_registries() -> Iterator[None]:
     """The in-process frame bus and lease registry outlive a test; ids are reused once the tables are emptied."""
     yield
     frames._frames.clear()
+    frames._stills.clear()
     lease._memory_store._leases.clear()
