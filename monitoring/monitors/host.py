@@ -26,8 +26,10 @@ from typing import Any, Literal
 import psutil
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from monitoring.events import AlertEvent
+from monitoring.live import send_host_metrics
 from monitoring.monitors.heartbeat import host_monitor_name, hostname
 from monitoring.services.publish import publish
 
@@ -247,6 +249,7 @@ class HostMonitor:
         samples = int(settings.HOST_ALERT_SAMPLES)
         self._check_overload(sample, samples)
         self._check_disks(sample, samples)
+        send_host_metrics(monitor_metrics(sample))
         return {**sample.as_dict(), "thresholds": _thresholds(), "state": self.state()}
 
     def state(self) -> dict[str, Any]:
@@ -302,6 +305,19 @@ class HostMonitor:
                 publish(AlertEvent(type="disk_recovered", source_key=source, payload={"recovered": values}))
         for path in set(self.disks) - seen:  # no longer watched (or unreadable): start afresh if it comes back
             del self.disks[path]
+
+
+def monitor_metrics(sample: HostSample) -> dict[str, Any]:
+    """A sample as the monitor page shows it: the fullest watched disk stands for the disks."""
+    fullest = min(sample.disks, key=lambda disk: disk.free_percent, default=None)
+    return {
+        "cpu_percent": round(sample.cpu_percent, 1),
+        "memory_percent": round(sample.memory_percent, 1),
+        "disk_percent": None if fullest is None else round(100.0 - fullest.free_percent, 1),
+        "load_per_cpu": None if sample.load_per_cpu is None else round(sample.load_per_cpu, 2),
+        "temperature_c": sample.temperature_c,
+        "at": timezone.now().isoformat(),
+    }
 
 
 def _over_limits(sample: HostSample) -> list[str]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from monitoring.alert_types import AlertType, alert_type
 from monitoring.events import AlertEvent
 from monitoring.handlers import enabled_handler_names
+from monitoring.live import send_alert_update
 from monitoring.models import UNRESOLVED, Alert, AlertDelivery, AlertStatus, DeliveryEvent
 from monitoring.services.delivery import dispatch_after_commit
 
@@ -46,13 +47,17 @@ def publish(event: AlertEvent) -> Alert | None:
 
 
 def acknowledge(alert: Alert, user: object) -> bool:
-    """Mark an open alert as seen by ``user``; False when it was not open."""
-    return (
-        Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
-            status=AlertStatus.ACKNOWLEDGED, acknowledged_by=user, acknowledged_at=timezone.now()
+    """Mark an open alert as seen by ``user``; False when it was not open. The monitor pages hear of it."""
+    with transaction.atomic():
+        done = (
+            Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
+                status=AlertStatus.ACKNOWLEDGED, acknowledged_by=user, acknowledged_at=timezone.now()
+            )
+            > 0
         )
-        > 0
-    )
+        if done:
+            send_alert_update(alert.pk)
+    return done
 
 
 def _raise(kind: AlertType, event: AlertEvent, at: dt.datetime) -> Alert:
@@ -61,6 +66,7 @@ def _raise(kind: AlertType, event: AlertEvent, at: dt.datetime) -> Alert:
         if current is not None:
             Alert.objects.filter(pk=current.pk).update(count=F("count") + 1, last_seen=max(at, current.last_seen))
             current.refresh_from_db(fields=["count", "last_seen"])
+            send_alert_update(current.pk)
             return current
         # A lost race (another process inserted it meanwhile) rolls this block back, and publish() retries.
         alert = Alert(
@@ -79,6 +85,7 @@ def _raise(kind: AlertType, event: AlertEvent, at: dt.datetime) -> Alert:
             alert.snapshot.save("snapshot.jpg", ContentFile(event.snapshot_jpeg), save=False)
         alert.save()
         _enqueue(alert, DeliveryEvent.RAISED, at)
+        send_alert_update(alert.pk)
         return alert
 
 
@@ -93,6 +100,7 @@ def _resolve(kind: AlertType, event: AlertEvent, at: dt.datetime) -> Alert | Non
         current.payload = {**current.payload, "resolved_by": event.type, **event.payload}
         current.save(update_fields=["status", "resolved_at", "last_seen", "payload"])
         _enqueue(current, DeliveryEvent.RESOLVED, at)
+        send_alert_update(current.pk)
         return current
 
 
