@@ -3,6 +3,9 @@
 The processor publishes annotated frames to the frame bus; this view re-serves them as an MJPEG stream (what an
 ``<img>`` tag plays natively) to whoever may follow the classroom. Asynchronous all the way: under ASGI a sync
 iterator would be buffered whole before anything is sent, and each viewer would hold a thread for hours.
+
+The camera's still (its latest unannotated frame) is served as one JPEG to those who may change the camera: the
+admin's analytics editor draws over it.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import time
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connections
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from attendance.services.access import can_follow
 from cameras.models import Camera
-from cameras.services.frames import AsyncFrameReader
+from cameras.services.access import can_monitor_cameras
+from cameras.services.frames import AsyncFrameReader, latest_still
 from cameras.services.overlay import placeholder_jpeg
 
 BOUNDARY = "frame"
@@ -46,7 +52,7 @@ def _followed_camera(request: HttpRequest, pk: int) -> Camera:
         camera = Camera.objects.select_related("classroom").filter(pk=pk).first()
         if camera is None:
             raise Http404(_("No such camera."))
-        if not can_follow(request.user, camera.classroom):
+        if not (can_follow(request.user, camera.classroom) or can_monitor_cameras(request.user)):
             raise PermissionDenied(_("You do not follow this camera's classroom."))
         return camera
     finally:
@@ -83,3 +89,21 @@ async def mjpeg_parts(camera_id: int, placeholder: bytes) -> AsyncIterator[bytes
             await asyncio.sleep(POLL_S)
     finally:
         await reader.aclose()
+
+
+@login_required
+def still(request: HttpRequest, pk: int) -> HttpResponse:
+    """The camera's latest still as a JPEG; with none (a camera that has not run for a day), a 404 saying so, on
+    which the editor draws over an empty frame."""
+    if not request.user.has_perm("cameras.change_camera"):
+        raise PermissionDenied
+    camera = get_object_or_404(Camera, pk=pk)
+    jpeg = latest_still(camera.pk)
+    if jpeg is None:
+        response: HttpResponse = HttpResponseNotFound(
+            _("No picture from this camera yet."), content_type="text/plain; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"  # what a classroom looks like: never in a shared cache
+    return response

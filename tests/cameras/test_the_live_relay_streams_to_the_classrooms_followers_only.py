@@ -5,11 +5,12 @@ from typing import Any
 import cv2
 import numpy as np
 from channels.db import database_sync_to_async
+from django.contrib.auth.models import Permission
 from django.test import AsyncClient
 
 from cameras.services.frames import publish_frame
 from tests.cameras.factories import CameraFactory
-from tests.factories import ClassroomFactory, TeacherFactory
+from tests.factories import ClassroomFactory, TeacherFactory, UserFactory
 from tests.markers import committing_db
 from tests.support.images import fixture_bytes
 
@@ -83,3 +84,23 @@ async def test_a_teacher_of_another_classroom_an_anonymous_user_and_an_unknown_c
     missing = await async_client.get(f"/cameras/{camera.pk + 1000}/live.mjpeg")
 
     assert [anonymous.status_code, forbidden.status_code, missing.status_code] == [403, 403, 404]
+
+
+async def test_staff_who_monitor_every_camera_watch_it_without_following_its_classroom(
+    async_client: AsyncClient,
+) -> None:
+    camera, _teacher, _foreign = await camera_with_teachers()
+    monitor = await database_sync_to_async(monitoring_staff)()
+    await async_client.aforce_login(monitor)
+
+    response: Any = await async_client.get(f"/cameras/{camera.pk}/live.mjpeg")
+
+    assert response.status_code == 200
+    await response.streaming_content.aclose()
+
+
+def monitoring_staff() -> Any:
+    """Staff with the right to see cameras, outside the Secretaries group and teaching no classroom."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_camera", content_type__app_label="cameras"))
+    return user
