@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -13,6 +14,7 @@ from django.utils.translation import ngettext
 
 from cameras.models import Camera
 from cameras.services.status import set_camera_status
+from cameras.widgets import AnalyticsEditor
 
 STATE_COLOURS = {
     Camera.State.RUNNING: "#2e7d32",
@@ -41,6 +43,14 @@ class CameraAdmin(admin.ModelAdmin):
         (_("Integrations"), {"fields": ["frigate_camera"]}),
         (_("Live status"), {"fields": [*STATUS_FIELDS, "live_view"]}),
     ]
+
+    def get_form(
+        self, request: HttpRequest, obj: Camera | None = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm[Camera]]:
+        # The analytics editor draws over the camera's still; a camera not saved yet has none.
+        still_url = reverse("cameras:still", args=[obj.pk]) if obj is not None and obj.pk else None
+        kwargs["widgets"] = {"analytics": AnalyticsEditor(still_url=still_url), **kwargs.get("widgets", {})}
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, camera: Camera) -> SafeString:

@@ -6,4 +6,5 @@ app_name = "cameras"
 
 urlpatterns = [
     path("cameras/<int:pk>/live.mjpeg", views.live_stream, name="live"),
+    path("cameras/<int:pk>/still.jpg", views.still, name="still"),
 ]
