@@ -4,6 +4,7 @@ import pytest
 
 from cameras.models import Camera
 from cameras.services.demo import DEMO_CAMERA_URL, ensure_demo_camera
+from recognition.engine.analytics import nodes_from_config
 from tests.factories import ClassroomFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,3 +20,14 @@ def test_the_demo_camera_points_at_the_fake_camera_and_is_made_once() -> None:
     assert again.pk == camera.pk and Camera.objects.count() == 1
     assert (again.name, again.stream_url, again.enabled) == ("Câmera da sala", DEMO_CAMERA_URL, True)
     assert again.sample_fps == 1.0
+
+
+def test_the_demo_camera_runs_every_analytics_node() -> None:
+    camera = ensure_demo_camera(ClassroomFactory())
+
+    camera.full_clean()
+    assert [node.node_type for node in nodes_from_config(camera.analytics)] == [
+        "people_count",
+        "line_crossing",
+        "zone_intrusion",
+    ]
