@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,6 @@ bench-gallery: $(VENV)/.dev
 
 bench-alerts: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.alerts $(BENCH_ARGS)
+
+bench-monitor: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.monitor $(BENCH_ARGS)

@@ -19,6 +19,7 @@ from cameras.models import Camera
 from monitoring.live import HOST_GROUP
 from monitoring.services.monitor import can_monitor, monitor_snapshot
 from school.consumers import FORBIDDEN
+from school.layer_loop import remember_consumer_loop
 
 #: Close code for a camera that does not exist (before accept), as HTTP's 404.
 NOT_FOUND = 4404
@@ -29,6 +30,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
 
     async def connect(self) -> None:
+        remember_consumer_loop()
         self.groups_joined = []
         if not await database_sync_to_async(can_monitor)(self.scope.get("user")):
             await self.close(code=FORBIDDEN)

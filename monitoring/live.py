@@ -8,11 +8,14 @@ process in the embedded mode) for the snapshot of a page opened between two samp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import threading
+from collections import deque
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
@@ -20,6 +23,7 @@ from django.urls import reverse
 from cameras.events import MONITOR_EVENT, MONITOR_GROUP, camera_monitor_group
 from cameras.services.connections import redis_client, redis_url
 from monitoring.models import Alert
+from school.layer_loop import run_layer_coroutine
 
 logger = logging.getLogger(__name__)
 
@@ -100,13 +104,62 @@ def latest_host_metrics() -> dict[str, Any] | None:
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    event = {"type": MONITOR_EVENT, "message": message}
+    """Hand the message to the live sender: the caller (a camera loop publishing an alert, a monitor round) never
+    waits for the channel layer."""
+    _sender().post(groups, {"type": MONITOR_EVENT, "message": message})
 
-    async def send_all() -> None:
-        for group in groups:
-            await layer.group_send(group, event)
 
-    async_to_sync(send_all)()
+class LiveSender:
+    """One thread per process, with its own event loop (the channel layer's connections belong to a loop), sending
+    what is posted in order; beyond ``QUEUE_MAX`` waiting, the oldest go (counted in ``dropped``)."""
+
+    QUEUE_MAX = 1000
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[list[str], dict[str, Any]]] = deque()
+        self._ready = threading.Condition()
+        self.dropped = 0
+        self.pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="monitor-live-sender", daemon=True)
+        self._thread.start()
+
+    def post(self, groups: list[str], event: dict[str, Any]) -> None:
+        with self._ready:
+            if len(self._queue) >= self.QUEUE_MAX:
+                self._queue.popleft()
+                self.dropped += 1
+            self._queue.append((groups, event))
+            self._ready.notify()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        while True:
+            with self._ready:
+                while not self._queue:
+                    self._ready.wait()
+                batch = list(self._queue)
+                self._queue.clear()
+            try:
+                run_layer_coroutine(self._send_all(batch), loop)
+            except Exception:
+                logger.exception("monitor pages were not told of %d event(s)", len(batch))
+
+    async def _send_all(self, batch: list[tuple[list[str], dict[str, Any]]]) -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        for groups, event in batch:
+            for group in groups:
+                await layer.group_send(group, event)
+
+
+_live_sender: LiveSender | None = None
+_live_sender_lock = threading.Lock()
+
+
+def _sender() -> LiveSender:
+    global _live_sender
+    with _live_sender_lock:
+        if _live_sender is None or _live_sender.pid != os.getpid():  # a forked child has none of its parent's threads
+            _live_sender = LiveSender()
+        return _live_sender

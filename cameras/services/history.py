@@ -70,6 +70,7 @@ class MinuteRecorder:
     def __init__(self, started_at: dt.datetime | None = None) -> None:
         self._started_at = started_at
         self.current: MinuteStats | None = None
+        self._minute_end: dt.datetime = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def _at(self, at: dt.datetime) -> tuple[MinuteStats, MinuteStats | None]:
         minute = minute_of(at)
@@ -77,6 +78,7 @@ class MinuteRecorder:
         if self.current is None or minute != self.current.minute:
             finished = self.current
             self.current = MinuteStats(minute)
+            self._minute_end = minute + dt.timedelta(minutes=1)
             if self._started_at is not None and minute_of(self._started_at) == minute:
                 # The processor started in this minute: fps over the part it ran.
                 self.current.seconds = 60.0 - (self._started_at - minute).total_seconds()
@@ -84,6 +86,10 @@ class MinuteRecorder:
 
     def frame(self, at: dt.datetime) -> MinuteStats | None:
         """Count a frame read at ``at``; returns the previous minute when this one starts a new minute."""
+        current = self.current
+        if current is not None and current.minute <= at < self._minute_end:  # the common case, per frame: cheap
+            current.frames += 1
+            return None
         stats, finished = self._at(at)
         stats.frames += 1
         return finished

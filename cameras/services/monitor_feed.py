@@ -31,6 +31,7 @@ from typing import Any
 from cameras.events import send_pipeline_messages
 from cameras.models import Camera
 from cameras.services.live_state import clear_live_state, store_live_state
+from school.layer_loop import run_layer_coroutine
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ StateStore = Callable[[int, dict[str, Any]], None]
 ERRORS_MAX = 20
 #: The sender looks at its mailbox at least this often (and at once when something is posted).
 IDLE_WAKE_S = 1.0
+#: The live state (for snapshots) is stored at most this often: it is a few kilobytes of JSON and a Redis SET,
+#: which per message cost as much as sending it.
+STORE_EVERY_S = 1.0
+#: After a wake-up the sender waits this long for the rest of a frame's posts (its analytics and the frame itself),
+#: so they go out in one round.
+LINGER_S = 0.005
 #: A failing channel layer is reported in the log at most this often.
 LOG_EVERY_S = 30.0
 
@@ -140,6 +147,7 @@ class MonitorFeed:
         # What was last sent, for snapshots.
         self._sent_state: dict[str, Any] = {"status": None, "frame": None, "analytics": {}}
         self._frame_sent_at = -float("inf")
+        self._stored_at = -float("inf")
         self._failure_logged_at = -float("inf")
         self.sent = 0
         self.dropped = 0
@@ -207,15 +215,16 @@ class MonitorFeed:
         try:
             while True:
                 stopping = self._stopping.is_set()
-                wait = self._round()
+                wait = self._round(final=stopping)
                 if stopping:
                     return
-                self._wake.wait(wait)
+                if self._wake.wait(wait):
+                    self._stopping.wait(LINGER_S)
                 self._wake.clear()
         finally:
             self._loop.close()
 
-    def _round(self) -> float:
+    def _round(self, final: bool = False) -> float:
         """Send what is due; returns how long to sleep before the next round. (On the last round, at stop, a frame
         the throttle holds back is left: it is stale by then.)"""
         now = time.monotonic()
@@ -238,11 +247,11 @@ class MonitorFeed:
                 else:
                     frame_wait = due_in
         if batch:
-            self._deliver(batch)
+            self._deliver(batch, store=final)
         return max(0.0, frame_wait)
 
-    def _deliver(self, batch: list[dict[str, Any]]) -> None:
-        delivered = self._loop.run_until_complete(self._send_each(batch))
+    def _deliver(self, batch: list[dict[str, Any]], store: bool = False) -> None:
+        delivered = run_layer_coroutine(self._send_each(batch), self._loop)
         for message, ok in zip(batch, delivered, strict=True):
             if not ok:
                 with self._lock:
@@ -256,7 +265,9 @@ class MonitorFeed:
                 self._sent_state["frame"] = message
             elif kind == "pipeline_analytics_update":
                 self._sent_state["analytics"][message["analytics"]["node_id"]] = message
-        if self._sent_state["status"] is not None:
+        now = time.monotonic()
+        if self._sent_state["status"] is not None and (store or now - self._stored_at >= STORE_EVERY_S):
+            self._stored_at = now
             try:
                 self._store(self.camera_id, self._sent_state)
             except Exception:

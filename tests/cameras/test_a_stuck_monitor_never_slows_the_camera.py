@@ -39,8 +39,7 @@ def status(n: int) -> dict[str, Any]:
 
 def test_posting_returns_at_once_while_the_sender_is_stuck_and_the_latest_wins() -> None:
     sender = StuckSender()
-    stored: list[dict[str, Any]] = []
-    feed = MonitorFeed(1, max_rate=1000.0, send=sender, store=lambda _id, state: stored.append(state)).start()
+    feed = MonitorFeed(1, max_rate=1000.0, send=sender, store=lambda _id, state: None).start()
     feed.post_status(status(0))
     assert sender.entered.wait(5)  # the sender is now stuck on status 0
 
@@ -61,7 +60,6 @@ def test_posting_returns_at_once_while_the_sender_is_stuck_and_the_latest_wins()
     assert [m["frame_data"]["frame_id"] for m in sent if m["type"] == "pipeline_frame_update"] == [1000]
     assert [m["analytics"]["people_count"] for m in sent if m["type"] == "pipeline_analytics_update"] == [1000]
     assert feed.sent == 4
-    assert stored[-1]["status"]["n"] == 1000 and stored[-1]["frame"]["frame_data"]["frame_id"] == 1000
 
 
 def test_errors_wait_in_a_bounded_queue_and_the_oldest_overflow_is_counted(monkeypatch: Any) -> None:
