@@ -79,13 +79,13 @@ def test_the_totals_add_up_over_tracks_and_per_day_and_can_be_reset() -> None:
     results = walk(node, UP, track_id=3, t0=10.0)
 
     assert results[-1].total_crossings == {"in": 2, "out": 1}
-    assert results[-1].results == {"per_day": {"2026-12-07": {"in": 2, "out": 1}}}
+    assert results[-1].results == {"per_day": {"2026-12-07": {"in": 2, "out": 1}}, "per_lesson": None}
 
     node.reset_totals()
     later = node.process(FrameTracks(20.0, MONDAY + timedelta(days=1), SIZE, SIZE, ()))
 
     assert later.total_crossings == {"in": 0, "out": 0}
-    assert later.results == {"per_day": {}}
+    assert later.results == {"per_day": {}, "per_lesson": None}
 
 
 def test_a_path_around_the_end_of_the_segment_counts_nothing() -> None:
