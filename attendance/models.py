@@ -110,6 +110,7 @@ class PresenceSource(models.TextChoices):
     CAMERA = "camera", _("Camera")
     API = "api", _("API")
     FRIGATE = "frigate", _("Frigate")
+    KIOSK = "kiosk", _("Kiosk")
     MANUAL = "manual", _("Manual")
 
 

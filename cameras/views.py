@@ -19,14 +19,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 
 from attendance.services.access import can_follow
 from cameras.models import Camera
 from cameras.services.access import can_monitor_cameras
 from cameras.services.frames import AsyncFrameReader, latest_still
+from cameras.services.kiosk import enrollment_thumbnail, kiosk_page_settings
 from cameras.services.overlay import placeholder_jpeg
+from school.models import Classroom
 
 BOUNDARY = "frame"
 #: The relay looks for a new frame this often: the processor publishes at most 5 fps.
@@ -107,3 +110,36 @@ def still(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(jpeg, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"  # what a classroom looks like: never in a shared cache
     return response
+
+
+@login_required
+def kiosk(request: HttpRequest, code: str) -> HttpResponse:
+    """The kiosk page: this device's webcam takes the class's attendance (README, "The kiosk")."""
+    classroom = _kiosk_classroom(request, code)
+    return render(
+        request,
+        "cameras/kiosk.html",
+        {
+            "classroom": classroom,
+            "socket_path": f"/ws/frames/{classroom.code}/",
+            "kiosk_settings": kiosk_page_settings(),
+        },
+    )
+
+
+@login_required
+@cache_control(private=True, max_age=3600)
+def kiosk_photo(request: HttpRequest, code: str, student_id: int) -> HttpResponse:
+    """A student's enrollment photo, small, for the kiosk's confirmation: only the classroom's own students."""
+    classroom = _kiosk_classroom(request, code)
+    jpeg = enrollment_thumbnail(classroom, student_id)
+    if jpeg is None:
+        raise Http404(_("No photo of this student."))
+    return HttpResponse(jpeg, content_type="image/jpeg")
+
+
+def _kiosk_classroom(request: HttpRequest, code: str) -> Classroom:
+    classroom = get_object_or_404(Classroom, code=code)
+    if not can_follow(request.user, classroom):
+        raise PermissionDenied(_("You do not take this class's attendance."))
+    return classroom

@@ -20,6 +20,7 @@ from monitoring.live import HOST_GROUP
 from monitoring.services.monitor import can_monitor, monitor_snapshot
 from school.consumers import FORBIDDEN
 from school.layer_loop import remember_consumer_loop
+from school.socket_stats import socket_closed, socket_opened
 
 #: Close code for a camera that does not exist (before accept), as HTTP's 404.
 NOT_FOUND = 4404
@@ -47,10 +48,13 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
+        socket_opened("monitor")
         await self.accept()
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
+        if self.groups_joined:
+            socket_closed("monitor")
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 

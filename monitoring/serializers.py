@@ -72,3 +72,10 @@ class HealthSerializer(serializers.Serializer):
         help_text=_("Down (HTTP 503): a required check failed. Degraded: only optional ones did."),
     )
     checks = serializers.DictField(child=HealthCheckSerializer())
+    live = serializers.DictField(
+        help_text=_(
+            "This process's live work: model_loaded (face models in memory), sockets (open WebSockets per "
+            "consumer), kiosk (frames processed, dropped by rate limit and while busy, the frame cache's size and "
+            "hit rate, processing time mean and p95)."
+        )
+    )

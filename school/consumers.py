@@ -7,6 +7,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 
+from school.socket_stats import socket_closed, socket_opened
+
 #: Close code of a refused socket (before accept: the handshake itself fails), as HTTP's 403.
 FORBIDDEN = 4403
 
@@ -30,11 +32,13 @@ class LiveGroupConsumer(JsonWebsocketConsumer):
             return
         self.group = group
         async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
+        socket_opened(type(self).__name__)
         self.accept()
         self.send_json(self.snapshot())
 
     def disconnect(self, code: int) -> None:
         if self.group:
+            socket_closed(type(self).__name__)
             async_to_sync(self.channel_layer.group_discard)(self.group, self.channel_name)
 
     def receive_json(self, content: Any, **kwargs: Any) -> None:

@@ -234,7 +234,7 @@ CAMERA_DEEP_SCAN_S = env_float("CAMERA_DEEP_SCAN_S", 1.5, minimum=0.0)
 EMBEDDED_CAMERAS = env_bool("CHAMADA_EMBEDDED_CAMERAS", True)
 EMBEDDED_MONITORS = env_bool("CHAMADA_EMBEDDED_MONITORS", True)
 # The apps' WebSocket routes (each module's websocket_urlpatterns), served by school/asgi.py.
-WEBSOCKET_ROUTES = ["attendance.routing", "recognition.routing", "monitoring.routing"]
+WEBSOCKET_ROUTES = ["attendance.routing", "recognition.routing", "cameras.routing", "monitoring.routing"]
 # Each wraps the ASGI application with its service where that is wanted (school/asgi.py).
 EMBEDDED_ASGI_WRAPPERS = [
     "cameras.services.supervisor.embed_cameras",
@@ -268,6 +268,17 @@ FRIGATE_MQTT_INGEST = env_bool("FRIGATE_MQTT_INGEST", False)
 FRIGATE_MQTT_URL = env_str("FRIGATE_MQTT_URL") or MQTT_URL  # the broker Frigate publishes to
 FRIGATE_TOPIC_PREFIX = env_str("FRIGATE_TOPIC_PREFIX", "frigate").strip("/") or "frigate"
 FRIGATE_MIN_SCORE = env_float("FRIGATE_MIN_SCORE", 0.8, minimum=0.0, maximum=1.0)
+# The kiosk (README, "The kiosk"): a browser's webcam at the door, over /ws/frames/<code>/.
+KIOSK_LIVENESS = env_choice("KIOSK_LIVENESS", "blink", ("blink", "off"))
+KIOSK_FRAME_INTERVAL_S = env_float("KIOSK_FRAME_INTERVAL_S", 1.0, minimum=0.05)
+KIOSK_BLINK_INTERVAL_S = env_float("KIOSK_BLINK_INTERVAL_S", 0.15, minimum=0.05)
+MIN_FRAME_INTERVAL = env_float("MIN_FRAME_INTERVAL", 0.1, minimum=0.0)
+KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 2_000_000, minimum=10_000)
+SLOW_FRAME_S = env_float("SLOW_FRAME_S", 1.0, minimum=0.01)
+KIOSK_WORKERS = env_int("KIOSK_WORKERS", 2, minimum=1)
+KIOSK_CACHE_SIZE = env_int("KIOSK_CACHE_SIZE", 256, minimum=1)
+KIOSK_CACHE_TTL_S = env_float("KIOSK_CACHE_TTL_S", 60.0, minimum=0.0)
+KIOSK_MIN_FACE_PX = env_int("KIOSK_MIN_FACE_PX", 80, minimum=20)
 # The monitor page (README, "The monitor page"): frame updates per camera per second, and how long history stays.
 MONITOR_MAX_RATE = env_float("MONITOR_MAX_RATE", 2.0, minimum=0.1, maximum=30.0)
 MONITOR_HISTORY_DAYS = env_int("MONITOR_HISTORY_DAYS", 30, minimum=1)

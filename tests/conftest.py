@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,14 +35,17 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_live_registries() -> Iterator[None]:
-    """The embedded mode's in-process live state (the monitor's camera states, the last host sample) outlives a
-    test; camera ids are reused once the tables are emptied."""
+    """The embedded mode's in-process live state (the monitor's camera states, the last host sample), the kiosk's
+    figures and its frame cache outlive a test; ids are reused once the tables are emptied."""
     yield
-    from cameras.services import live_state
+    from cameras.services import kiosk_stats, live_state
     from monitoring import live
 
     live_state._states.clear()
     live._latest_host_metrics = None
+    kiosk_stats.KIOSK_STATS.reset()
+    if "cameras.services.kiosk" in sys.modules:  # the frame cache (importing the kiosk would load dlib)
+        sys.modules["cameras.services.kiosk"]._cache = None
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import sys
 import threading
 import time
 import uuid
@@ -34,12 +35,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cameras.services.kiosk_stats import KIOSK_STATS
 from monitoring.handlers import HANDLERS
 from monitoring.models import MonitorHeartbeat
 from monitoring.services import delivery
 from monitoring.services.control import monitor_is_running
 from monitoring.worker_heartbeat import KEY_PREFIX as WORKER_KEY_PREFIX
 from monitoring.worker_heartbeat import TTL_S as WORKER_TTL_S
+from school.socket_stats import open_sockets
 
 CheckStatus = Literal["ok", "down", "timeout", "disabled"]
 HealthStatus = Literal["ok", "degraded", "down"]
@@ -240,6 +243,16 @@ _lock = threading.Lock()
 _in_flight: dict[tuple[str, str], tuple[float, Future[Outcome]]] = {}
 
 
+def live_figures() -> dict[str, Any]:
+    """This process's live work, for /health: whether the face models are loaded here, the WebSockets open per
+    consumer, and the kiosk's frames (processed, dropped, cached, how long they took)."""
+    return {
+        "model_loaded": "dlib" in sys.modules and "face_recognition" in sys.modules,
+        "sockets": open_sockets(),
+        "kiosk": KIOSK_STATS.snapshot(),
+    }
+
+
 def health(detailed: bool) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body): 503 and ``down`` when a required check fails or times out, else 200 with ``degraded``
     (an optional check does) or ``ok``. ``detailed`` adds each check's detail text and duration (ms)."""
@@ -271,7 +284,7 @@ def health(detailed: bool) -> tuple[int, dict[str, Any]]:
 
     failing = [check for check in checks if body[check.name]["status"] in ("down", "timeout")]
     status: HealthStatus = "down" if any(check.required for check in failing) else "degraded" if failing else "ok"
-    return (503 if status == "down" else 200), {"status": status, "checks": body}
+    return (503 if status == "down" else 200), {"status": status, "checks": body, "live": live_figures()}
 
 
 def _start(check: Check, give_up_s: float, language: str | None) -> Future[Outcome]:

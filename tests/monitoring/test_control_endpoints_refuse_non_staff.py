@@ -79,5 +79,6 @@ def test_health_needs_no_login_and_tells_no_details() -> None:
 
     assert response.status_code in (200, 503)
     assert response["Content-Type"] == "application/json"
-    assert set(response.json()) == {"status", "checks"}
+    assert set(response.json()) == {"status", "checks", "live"}
     assert response.json()["checks"]["database"] == {"status": "ok", "required": True}
+    assert set(response.json()["live"]) == {"model_loaded", "sockets", "kiosk"}  # counters, no names or messages

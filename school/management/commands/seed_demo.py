@@ -31,6 +31,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  camera:        {camera.name} at {camera.stream_url} (served by manage.py fake_camera)")
         self.stdout.write("  monitor:       http://127.0.0.1:8000/monitor/ (admin login: every camera live, alerts)")
         self.stdout.write(
+            f"  kiosk:         http://127.0.0.1:8000/classes/{school.classroom.code}/kiosk/ "
+            "(teacher login: this computer's webcam takes the attendance; blink to be marked)"
+        )
+        self.stdout.write(
             f"  gallery:       {gallery.title} with {gallery.photos.count()} photos to process "
             f"(http://127.0.0.1:8000/galleries/{gallery.pk}/)"
         )
