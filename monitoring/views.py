@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from cameras.models import Camera
+from monitoring.alert_types import ALERT_TYPES
 from monitoring.live import alert_payload
 from monitoring.models import Alert, AlertSeverity, AlertStatus
 from monitoring.services.history import MAX_HISTORY_MINUTES, HourOfDay, camera_history, people_by_hour
@@ -76,6 +77,8 @@ def _labels() -> dict[str, Any]:
         "trends": {"rising": _("rising"), "falling": _("falling"), "stable": _("stable")},
         "severities": {severity.value: str(severity.label) for severity in AlertSeverity},
         "alert_statuses": {status.value: str(status.label) for status in AlertStatus},
+        # Alerts are titled by whoever sends them, in the school's language; the page shows them in its own.
+        "alert_titles": {name: str(kind.label) for name, kind in ALERT_TYPES.items()},
         "acknowledged_by": _("acknowledged by %(user)s"),
         "not_open": _("This alert is no longer open."),
         "request_failed": _("The request failed. Try again."),

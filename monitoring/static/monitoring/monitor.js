@@ -322,7 +322,7 @@
     row.dataset.severity = alert.severity;
     row.dataset.cameraId = alert.camera_id ?? "";
     fill(row, "severity", labels.severities[alert.severity] || alert.severity, alert.severity);
-    fill(row, "title", alert.title);
+    fill(row, "title", labels.alert_titles[alert.alert_type] || alert.title);
     fill(row, "status", labels.alert_statuses[alert.status] || alert.status, alert.status);
     const where = alert.camera_id ? [alert.camera, alert.classroom].filter(Boolean).join(" · ") : labels.system;
     fill(row, "where", where || (alert.classroom || ""));
