@@ -13,8 +13,9 @@ that colour finds (a blurred portrait), so photos, detected once, keep colour.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import face_recognition
@@ -108,6 +109,21 @@ class FaceBox:
         )
 
 
+_thread_detectors = threading.local()
+
+
+def hog_detector() -> Any:
+    """This thread's own dlib HOG detector. dlib's detector lets go of the GIL while it scans, and one shared between
+    threads (camera processors, kiosk workers) corrupts memory and crashes the process: each thread builds its own,
+    once (~0.4 s)."""
+    detector = getattr(_thread_detectors, "detector", None)
+    if detector is None:
+        import dlib
+
+        detector = _thread_detectors.detector = dlib.get_frontal_face_detector()
+    return detector
+
+
 class FaceDetector:
     """Finds faces and computes their 128-d dlib encodings.
 
@@ -153,8 +169,8 @@ class FaceDetector:
         small, scale = downscale(image, self.max_side)
         if self.model == "hog":
             scanned = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if self.grey else small
-            # face_recognition's own HOG detector, loaded once at its import: called directly to pass a grey image.
-            rectangles = face_recognition.api.face_detector(scanned, times)
+            # dlib's HOG detector, called directly to pass a grey image; one per thread (see hog_detector).
+            rectangles = hog_detector()(scanned, times)
             locations = [(rect.top(), rect.right(), rect.bottom(), rect.left()) for rect in rectangles]
         else:
             locations = face_recognition.face_locations(small, number_of_times_to_upsample=times, model="cnn")

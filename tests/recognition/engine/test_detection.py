@@ -98,13 +98,13 @@ def test_detection_runs_on_a_downscaled_copy_and_maps_boxes_back_to_the_original
     # the boxes found on it, mapped back, must be the original boxes times 4.
     detector = FaceDetector(max_side=1126)
     seen_shapes: list[tuple[int, ...]] = []
-    real_detector = detection_module.face_recognition.api.face_detector
+    real_detector = detection_module.hog_detector()
 
     def spy(image: NDArray[np.uint8], upsample: int) -> Any:
         seen_shapes.append(image.shape)
         return real_detector(image, upsample)
 
-    monkeypatch.setattr(detection_module.face_recognition.api, "face_detector", spy)
+    monkeypatch.setattr(detection_module, "hog_detector", lambda: spy)
 
     boxes = detector.detect(two_people_4x)
 
