@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,9 @@ bench-alerts: $(VENV)/.dev
 
 bench-monitor: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.monitor $(BENCH_ARGS)
+
+bench-kiosk: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.kiosk $(BENCH_ARGS)
+
+bench-encoder: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.encoder $(BENCH_ARGS)

@@ -35,11 +35,15 @@ from school.socket_stats import socket_closed, socket_opened
 logger = logging.getLogger(__name__)
 
 _pool: ThreadPoolExecutor | None = None
+#: Frames in the pool (running or waiting), over every socket of the process. Beyond twice the workers a frame is
+#: dropped as busy: queued longer, its answer would come seconds after the person moved on.
+_admitted = 0
 
 
 def _forget_pool() -> None:
-    global _pool
-    _pool = None  # a forked child (a server started by a test, a prefork worker) has none of its parent's threads
+    global _pool, _admitted
+    # A forked child (a server started by a test, a prefork worker) has none of its parent's threads.
+    _pool, _admitted = None, 0
 
 
 os.register_at_fork(after_in_child=_forget_pool)
@@ -107,8 +111,9 @@ class FrameConsumer(AsyncWebsocketConsumer):
             socket_closed("frames")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        global _admitted
         now = time.monotonic()
-        if self.busy:
+        if self.busy or _admitted >= 2 * settings.KIOSK_WORKERS:
             KIOSK_STATS.dropped("busy")
             return
         if now - self.last_taken < settings.MIN_FRAME_INTERVAL:
@@ -120,10 +125,12 @@ class FrameConsumer(AsyncWebsocketConsumer):
             await self.send_error(error.code, error.detail)
             return
         self.last_taken, self.busy = now, True
+        _admitted += 1  # the consumers of a process share one event loop: no lock needed
         # Not awaited here: the consumer must go on reading (and dropping) while the frame is recognised.
         self.recognising = asyncio.ensure_future(self._recognise(data))
 
     async def _recognise(self, data: bytes) -> None:
+        global _admitted
         try:
             reply = await asyncio.wrap_future(kiosk_pool().submit(self._process, data))
         except KioskFrameError as error:
@@ -135,6 +142,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
             if self.opened:  # the kiosk may have gone while its last frame was recognised
                 await self.send(text_data=json.dumps({"type": "detection_results", **reply}))
         finally:
+            _admitted -= 1
             self.busy = False
 
     def _process(self, data: bytes) -> dict[str, Any]:

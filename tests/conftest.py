@@ -170,7 +170,7 @@ def _fresh_sync_executor() -> None:
 
 @pytest.fixture
 def asgi_live_server(transactional_db: None, settings: Any, redis_url: str) -> Iterator[str]:
-    """The project served by daphne (HTTP + WebSockets) in a child process, sharing a Redis channel layer.
+    """The project served by daphne (HTTP + WebSockets) in a child process, sharing a Redis channel layer and cache.
 
     Events this process sends (after a commit) reach the browser's WebSocket through Redis, as they do between a
     worker and the web server in production. The child reads the same test database, so it must be a server
@@ -190,6 +190,9 @@ def asgi_live_server(transactional_db: None, settings: Any, redis_url: str) -> I
     settings.CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
     }
+    # The cache too: it carries the matcher's index version, so a face enrolled here after the fork reaches the
+    # server (an in-process cache would be the child's own copy, frozen at the fork).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
     connections.close_all()  # the child must open its own connections, not share this process's sockets
     server = DaphneProcess(
