@@ -221,6 +221,9 @@ GALLERY_MAX_ATTEMPTS = env_int("GALLERY_MAX_ATTEMPTS", 4, minimum=1)
 # --- Cameras and attendance -------------------------------------------------------------------------------------
 FRAME_SAMPLER_FPS = env_float("FRAME_SAMPLER_FPS", 2.0, minimum=0.1, maximum=30.0)
 DEDUP_MIN_SECONDS = env_int("DEDUP_MIN_SECONDS", 60, minimum=0)
+# dlib's face network on onnxruntime (~13x faster, the same encodings), or dlib's own; threads per process.
+FACE_ENCODER = env_choice("FACE_ENCODER", "fast", ("fast", "dlib"))
+FACE_ENCODER_THREADS = env_int("FACE_ENCODER_THREADS", 1, minimum=1)
 MIN_FACES = env_int("MIN_FACES", 2, minimum=1)
 # Cameras detect on a copy at most CAMERA_DETECT_MAX_SIDE wide. HOG finds faces of ~80 px in the image it scans:
 # upsample 1 (default) also finds ~40 px faces (a wide classroom view) at about 4x the detection time; 0 suits

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from recognition.engine import FaceDetector
 from recognition.engine.pipeline import FramePipeline, PipelineConfig
+from recognition.services.engine import face_encoder
 from recognition.services.index import get_matcher
 from recognition.services.recognize import roster_ids
 from school.models import Classroom, Student
@@ -37,7 +38,7 @@ def camera_detector() -> FaceDetector:
     # The pipeline downscales frames itself (detect_max_side); the detector only needs the upsampling choice. Video
     # is detected in grey: 1.5x faster, and a face missed in one frame is found in the next.
     model: Literal["hog", "cnn"] = "cnn" if settings.FACE_DETECTION_MODEL == "cnn" else "hog"
-    return FaceDetector(model=model, upsample=settings.CAMERA_DETECTION_UPSAMPLE, grey=True)
+    return FaceDetector(model=model, upsample=settings.CAMERA_DETECTION_UPSAMPLE, grey=True, encoder=face_encoder())
 
 
 class RosterScope:
