@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tests.services import MQTT, POSTGRES, RABBITMQ, REDIS, Service, in_ci
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, playwright_driver
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -118,30 +118,15 @@ def fixture_path() -> Path:
     return FIXTURES
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never a browser Playwright downloads itself).
+    """Debian's Chromium driven by Playwright (tests/support/browser.py).
 
     Module-scoped: Playwright's sync API keeps an event loop running in this thread while it is open, which
     asyncio tests of other modules (WebSocket consumers) cannot share.
     """
-    if not CHROMIUM.exists():
-        if in_ci():
-            pytest.fail("CI=true: browser tests need /usr/bin/chromium (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread, which trips Django's async-safety guard for the
-    # ORM calls a test makes around the browser; those calls are synchronous, so the guard can be lifted.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with playwright_driver() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

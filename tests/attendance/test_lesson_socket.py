@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from attendance.services.sightings import record_sighting
@@ -15,15 +12,9 @@ from school.models import Lesson, Student
 from tests.attendance.conftest import in_session
 from tests.factories import ClassroomFactory, EnrollmentFactory, TeacherFactory
 from tests.markers import committing_db
+from tests.support.sockets import session_headers
 
 pytestmark = committing_db
-
-
-def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
-    client = Client()
-    client.force_login(user)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
-    return [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]
 
 
 @database_sync_to_async

@@ -3,38 +3,21 @@ file (tests/support/fake_webcam.py) that Chromium plays in a loop, and the permi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, playwright_driver
 
-from tests.conftest import CHROMIUM
-from tests.services import in_ci
-
-
-@contextmanager
-def playwright_driver() -> Iterator[Any]:
-    """Playwright's sync API, or a skip without Chromium (a failure under CI=true), as tests/conftest.py's browser."""
-    if not CHROMIUM.exists():
-        if in_ci():
-            pytest.fail("CI=true: browser tests need /usr/bin/chromium (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # As in tests/conftest.py: the test's synchronous ORM calls run beside Playwright's event loop.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        yield playwright
+__all__ = ["camera_context", "chromium_with_webcam", "playwright_driver"]
 
 
 @contextmanager
 def chromium_with_webcam(playwright: Any, video: Path, *, prompts: bool = False) -> Iterator[Any]:
     """Chromium whose only camera plays `video` (Y4M). Every page may use it without a prompt; with `prompts`,
     only where the context was granted the camera permission (others are refused, as by a user saying no)."""
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args = list(CHROMIUM_ARGS)
     if not prompts:
         args.append("--use-fake-ui-for-media-stream")  # the permission prompt always answers yes
     args += ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]

@@ -14,7 +14,7 @@ from school.asgi import application
 from school.models import Classroom, Lesson, Student
 from tests.cameras.conftest import CLIP_STUDENT, enroll, lesson_now
 from tests.factories import ClassroomFactory, TeacherFactory
-from tests.monitoring.monitor_sockets import session_headers
+from tests.support.sockets import session_headers
 
 LIN = "lin-manuel-miranda.png"
 
@@ -32,7 +32,7 @@ def kiosk_school() -> Kiosk:
     classroom = ClassroomFactory(code="3AT.I")
     lesson = lesson_now(classroom)
     student = enroll(classroom, *CLIP_STUDENT)
-    headers = session_headers(lambda: TeacherFactory(classrooms=[classroom]))
+    headers = session_headers(TeacherFactory(classrooms=[classroom]))
     return Kiosk(classroom, lesson, student, headers)
 
 

@@ -17,7 +17,7 @@ from tests.cameras.conftest import CLIP_STUDENT, enroll, lesson_now
 from tests.cameras.kiosk_frames import closed_eyes, open_eyes
 from tests.cameras.kiosk_support import LIN
 from tests.factories import ClassroomFactory, TeacherFactory
-from tests.monitoring.monitor_sockets import session_headers
+from tests.support.sockets import session_headers
 
 #: The kiosk page's pace while it waits for a blink (KIOSK_BLINK_INTERVAL_S), above MIN_FRAME_INTERVAL.
 GAP_S = 0.15
@@ -59,7 +59,7 @@ def test_a_websockets_client_is_named_then_marked_once_he_blinks(asgi_live_serve
     classroom = ClassroomFactory(code="3AT.I")
     lesson = lesson_now(classroom)
     student = enroll(classroom, *CLIP_STUDENT)
-    headers = dict(session_headers(lambda: TeacherFactory(classrooms=[classroom])))
+    headers = dict(session_headers(TeacherFactory(classrooms=[classroom])))
 
     with open_socket(asgi_live_server, classroom.code, headers[b"cookie"].decode()) as socket:
         replies = []

@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from school.asgi import application
 from tests.factories import ClassroomFactory, SecretaryFactory, TeacherFactory
 from tests.markers import committing_db
-from tests.monitoring.monitor_sockets import session_headers
+from tests.support.sockets import session_headers
 
 pytestmark = committing_db
 
@@ -23,9 +23,9 @@ async def connect(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[bool, 
 
 async def test_the_classs_teacher_and_a_secretary_are_let_in_and_others_refused() -> None:
     classroom = await database_sync_to_async(ClassroomFactory)(code="3AT.I")
-    teacher = await database_sync_to_async(session_headers)(lambda: TeacherFactory(classrooms=[classroom]))
-    secretary = await database_sync_to_async(session_headers)(SecretaryFactory)
-    foreign = await database_sync_to_async(session_headers)(TeacherFactory)
+    teacher = await database_sync_to_async(lambda: session_headers(TeacherFactory(classrooms=[classroom])))()
+    secretary = await database_sync_to_async(lambda: session_headers(SecretaryFactory()))()
+    foreign = await database_sync_to_async(lambda: session_headers(TeacherFactory()))()
     anonymous = [(b"origin", b"http://localhost")]
 
     assert (await connect("/ws/frames/3AT.I/", teacher))[0]

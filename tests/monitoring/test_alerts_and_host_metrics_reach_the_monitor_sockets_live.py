@@ -18,7 +18,7 @@ from school.asgi import application
 from tests.cameras.factories import CameraFactory
 from tests.factories import SecretaryFactory
 from tests.markers import committing_db
-from tests.monitoring.monitor_sockets import session_headers
+from tests.support.sockets import session_headers
 
 pytestmark = committing_db
 
@@ -41,7 +41,7 @@ async def next_alert(communicator: WebsocketCommunicator) -> dict[str, Any]:
 async def test_an_alerts_life_is_followed_live_by_every_socket_and_its_cameras() -> None:
     camera, other = await database_sync_to_async(lambda: (CameraFactory(), CameraFactory()))()
     secretary = await database_sync_to_async(SecretaryFactory)()
-    headers = await database_sync_to_async(session_headers)(lambda: secretary)
+    headers = await database_sync_to_async(lambda: session_headers(secretary))()
     everything, _ = await connected("/ws/monitor/", headers)
     its_camera, _ = await connected(f"/ws/monitor/cameras/{camera.pk}/", headers)
     other_camera, _ = await connected(f"/ws/monitor/cameras/{other.pk}/", headers)
@@ -75,7 +75,7 @@ async def test_an_alerts_life_is_followed_live_by_every_socket_and_its_cameras()
 
 
 async def test_a_rolled_back_alert_is_never_shown() -> None:
-    headers = await database_sync_to_async(session_headers)(SecretaryFactory)
+    headers = await database_sync_to_async(lambda: session_headers(SecretaryFactory()))()
     everything, _ = await connected("/ws/monitor/", headers)
 
     def publish_then_roll_back() -> None:
@@ -92,7 +92,7 @@ async def test_a_rolled_back_alert_is_never_shown() -> None:
 
 async def test_host_samples_go_to_every_socket_and_the_latest_is_in_the_snapshot() -> None:
     camera = await database_sync_to_async(CameraFactory)()
-    headers = await database_sync_to_async(session_headers)(SecretaryFactory)
+    headers = await database_sync_to_async(lambda: session_headers(SecretaryFactory()))()
     its_camera, _ = await connected(f"/ws/monitor/cameras/{camera.pk}/", headers)
     sample = HostSample(
         cpu_percent=37.5,

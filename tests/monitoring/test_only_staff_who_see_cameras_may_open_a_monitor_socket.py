@@ -15,7 +15,7 @@ from school.asgi import application
 from tests.cameras.factories import CameraFactory
 from tests.factories import SecretaryFactory, TeacherFactory, UserFactory
 from tests.markers import committing_db
-from tests.monitoring.monitor_sockets import session_headers
+from tests.support.sockets import session_headers
 
 pytestmark = committing_db
 
@@ -28,7 +28,7 @@ def staff_without_camera_rights() -> User:
 @pytest.mark.parametrize("path", ["/ws/monitor/", "/ws/monitor/cameras/{camera}/"])
 async def test_a_user_who_may_not_monitor_is_refused(user_factory: Callable[[], Any], path: str) -> None:
     camera = await database_sync_to_async(CameraFactory)()
-    headers = await database_sync_to_async(session_headers)(user_factory)
+    headers = await database_sync_to_async(lambda: session_headers(user_factory()))()
     communicator = WebsocketCommunicator(application, path.format(camera=camera.pk), headers=headers)
 
     connected, code = await communicator.connect()
@@ -43,7 +43,7 @@ async def test_an_anonymous_visitor_is_refused() -> None:
 
 
 async def test_a_camera_that_does_not_exist_is_not_found() -> None:
-    headers = await database_sync_to_async(session_headers)(SecretaryFactory)
+    headers = await database_sync_to_async(lambda: session_headers(SecretaryFactory()))()
     communicator = WebsocketCommunicator(application, "/ws/monitor/cameras/999999/", headers=headers)
 
     assert await communicator.connect() == (False, 4404)
@@ -51,7 +51,7 @@ async def test_a_camera_that_does_not_exist_is_not_found() -> None:
 
 async def test_a_secretary_is_let_in_and_gets_the_snapshot() -> None:
     camera = await database_sync_to_async(CameraFactory)()
-    headers = await database_sync_to_async(session_headers)(SecretaryFactory)
+    headers = await database_sync_to_async(lambda: session_headers(SecretaryFactory()))()
     communicator = WebsocketCommunicator(application, "/ws/monitor/", headers=headers)
 
     connected, _ = await communicator.connect()

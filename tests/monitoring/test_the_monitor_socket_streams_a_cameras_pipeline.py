@@ -19,7 +19,7 @@ from tests.cameras.conftest import ProcessorThread, fake_camera, processor_threa
 from tests.cameras.factories import CameraFactory
 from tests.factories import SecretaryFactory
 from tests.markers import committing_db
-from tests.monitoring.monitor_sockets import session_headers
+from tests.support.sockets import session_headers
 
 pytestmark = committing_db
 __all__ = ["fake_camera", "processor_thread", "quick_processor"]  # the camera tests' fixtures, used here
@@ -92,7 +92,7 @@ async def test_a_running_camera_streams_status_frames_analytics_and_errors_withi
 ) -> None:
     camera = await database_sync_to_async(CameraFactory)(stream_url=fake_camera.url, analytics=ANALYTICS)
     other = await database_sync_to_async(CameraFactory)()
-    headers = await database_sync_to_async(session_headers)(SecretaryFactory)
+    headers = await database_sync_to_async(lambda: session_headers(SecretaryFactory()))()
     everything = WebsocketCommunicator(application, "/ws/monitor/", headers=headers)
     one = WebsocketCommunicator(application, f"/ws/monitor/cameras/{camera.pk}/", headers=headers)
     assert (await everything.connect())[0] and (await one.connect())[0]

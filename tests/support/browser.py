@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db import connections
 
 from tests.factories import PASSWORD
+from tests.services import in_ci
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: How every test launches Chromium (plus, for the kiosk, its fake-camera flags).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextmanager
+def playwright_driver() -> Iterator[Any]:
+    """Playwright's sync API for Debian's Chromium (never a browser Playwright downloads itself); a skip without
+    Chromium, a failure under CI=true."""
+    if not CHROMIUM.exists():
+        if in_ci():
+            pytest.fail("CI=true: browser tests need /usr/bin/chromium (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread, which trips Django's async-safety guard for the
+    # ORM calls a test makes around the browser; those calls are synchronous, so the guard can be lifted.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        yield playwright
 
 
 def log_in(page: Any, server: str, username: str, path: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -42,9 +40,3 @@ def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
-    """The headers of a WebSocket handshake from `user`'s browser on this site."""
-    cookie = f"sessionid={logged_in(user).cookies['sessionid'].value}"
-    return [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]

@@ -10,7 +10,8 @@ from recognition.services.gallery import send_progress
 from school.asgi import application
 from tests.factories import SecretaryFactory, TeacherFactory, UserFactory
 from tests.markers import committing_db
-from tests.recognition.gallery.pages_support import processed_photo, session_headers
+from tests.recognition.gallery.pages_support import processed_photo
+from tests.support.sockets import session_headers
 
 pytestmark = committing_db
 
