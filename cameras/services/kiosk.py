@@ -92,9 +92,7 @@ def enrollment_thumbnail(classroom: Classroom, student_id: int) -> bytes | None:
     """A small JPEG of the student's latest usable enrollment photo, if the student is in the classroom's roster."""
     if student_id not in roster_ids(classroom):
         return None
-    photo = (
-        FacePhoto.objects.filter(student_id=student_id, status=FacePhoto.Status.READY).order_by("-pk").first()
-    )
+    photo = FacePhoto.objects.filter(student_id=student_id, status=FacePhoto.Status.READY).order_by("-pk").first()
     if photo is None:
         return None
     with photo.image.open("rb") as handle:
@@ -231,25 +229,27 @@ class KioskSession:
 
     def _face(self, face: Any, frame: np.ndarray, timestamp: float) -> dict[str, Any]:
         track = self._track(face.track_id)
-        state = "recognising"
+        recognised = face.student_id is not None and track.identification is not None
+        big_enough = face.box.width >= settings.KIOSK_MIN_FACE_PX
+        # The eyes are watched from the first frame (the blink may come before the identity is decided), until the
+        # track is recorded; not those of a face known to be nobody, nor one too small to measure.
+        watched = (
+            self.liveness == "blink"
+            and not (track.marked or track.done)
+            and big_enough
+            and not (face.student_id is None and track.unknown)
+        )
+        blinked = watched and self.blinks.observe(face.track_id, eye_sample(face_landmarks(frame, face.box), timestamp))
         if track.marked:
             state = "marked"
         elif track.done:
             state = "recognised"  # live and recognised, but no lesson to mark them in
-        elif face.student_id is not None and track.identification is not None:
-            state = "blink"
-            if self.liveness == "blink":
-                if face.box.width < settings.KIOSK_MIN_FACE_PX:
-                    state = "too_small"
-                elif self.blinks.observe(face.track_id, eye_sample(face_landmarks(frame, face.box), timestamp)):
-                    state = "live"
-            else:
-                state = "live"
+        elif recognised:
+            state = "live" if self.liveness != "blink" or blinked else "blink" if big_enough else "too_small"
         elif face.student_id is None and track.unknown:
             state = "unknown"
-        if self.liveness == "blink" and state == "recognising" and face.box.width >= settings.KIOSK_MIN_FACE_PX:
-            # Watch the eyes from the first frame: the blink may come before the identity is decided.
-            self.blinks.observe(face.track_id, eye_sample(face_landmarks(frame, face.box), timestamp))
+        else:
+            state = "recognising"
         name = self.students.name(face.student_id) if face.student_id is not None else ""
         return {
             "box": face.box.to_dict(),

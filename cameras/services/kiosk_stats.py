@@ -10,6 +10,8 @@ import threading
 from collections import deque
 from typing import Any
 
+from cameras.services.history import percentile
+
 #: Processing times kept for the mean and p95.
 _WINDOW = 500
 
@@ -56,7 +58,7 @@ class KioskStats:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            times = sorted(self._times)
+            times = list(self._times)
             lookups = self.hits + self.misses
             return {
                 "frames": self.frames,
@@ -71,7 +73,7 @@ class KioskStats:
                 "processing": {
                     "frames": len(times),
                     "mean_s": round(sum(times) / len(times), 4) if times else None,
-                    "p95_s": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4) if times else None,
+                    "p95_s": round(p95, 4) if (p95 := percentile(times, 0.95)) is not None else None,
                 },
             }
 
