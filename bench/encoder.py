@@ -34,17 +34,10 @@ from numpy.typing import NDArray
 
 from recognition.engine import FaceBox, FaceDetector, load_image
 from recognition.engine.fast_encoder import FastEncoder, default_cache_dir
+from tests.support.images import FIXTURE_PHOTOS
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"
-PHOTOS = (
-    "obama.jpg",
-    "obama2.jpg",
-    "obama_small.jpg",
-    "biden.jpg",
-    "lin-manuel-miranda.png",
-    "alex-lacamoire.png",
-    "two_people.jpg",
-)
+PHOTOS = FIXTURE_PHOTOS
 TARGET_SPEEDUP = 8.0
 TILE = 200  # px of each face's square in the batch-8 picture
 MAX_DIFFERENCE = 1e-4
@@ -55,7 +48,7 @@ Job = tuple[Image, list[FaceBox]]
 
 def fixture_faces() -> list[Job]:
     """(photo, [box]) for every face of the fixture photos."""
-    detector = FaceDetector()
+    detector = FaceDetector(model="hog")
     jobs = []
     for name in PHOTOS:
         image = load_image(FACES / name)

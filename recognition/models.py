@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from numpy.typing import NDArray
 
-from recognition.engine import FaceBox
+from recognition.engine.geometry import FaceBox
 from school.models import Student
 
 ENCODING_DTYPE = np.dtype("<f4")  # 128 little-endian float32: 512 bytes a face

@@ -1,7 +1,8 @@
 """Chamada's face-recognition engine: image loading, detection, enrollment checks, matching and analytics.
 
-Plain Python (numpy, Pillow, OpenCV, dlib via face_recognition); nothing here imports Django, so it can be used
-from views, Celery workers, management commands and benchmarks alike.
+Plain Python (numpy, Pillow, OpenCV; dlib, face_recognition and onnxruntime on first use); nothing here imports
+Django, so it can be used from views, Celery workers, management commands and benchmarks alike. Importing it loads
+no face model: detectors and encoders load theirs when they first detect or encode (dlib's alone cost ~1.9 s).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from .detection import (
     DEFAULT_NUM_JITTERS,
     DEFAULT_UPSAMPLE,
     ENCODING_DIM,
-    FaceBox,
     FaceDetector,
 )
 from .enrollment import DEFAULT_MIN_FACE_PX, DEFAULT_MIN_SHARPNESS, EnrollmentFace, analyse_enrollment_photo
 from .errors import ImageRejected, RejectionCode
+from .geometry import FaceBox
 from .images import DEFAULT_MAX_PIXELS, downscale, load_image
 from .matcher import (
     DEFAULT_MARGIN,

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .runtime import onnx_session
+
 if TYPE_CHECKING:
     from .detection import FaceBox
 
@@ -565,7 +567,7 @@ class FastEncoder:
             _write_atomically(self.cache_path, model_bytes)
             _write_atomically(self._digest_path, (_sha256(model_bytes) + "\n").encode())
             self.converted = True
-        self._session = self._open_session(model_bytes)
+        self._session = onnx_session(model_bytes, self.threads)
         self.mean_rgb = self._read_mean(self._session)
 
     def __repr__(self) -> str:
@@ -583,19 +585,6 @@ class FastEncoder:
         except OSError:
             return None
         return model_bytes if _sha256(model_bytes) == recorded else None
-
-    def _open_session(self, model_bytes: bytes) -> Any:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Worker threads that spin while waiting steal cores from the other camera/gallery processes.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        return onnxruntime.InferenceSession(model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
 
     @staticmethod
     def _read_mean(session: Any) -> NDArray[np.float32]:

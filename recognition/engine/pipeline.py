@@ -1,18 +1,21 @@
 """The per-frame pipeline of a camera: sample, skip still frames, detect, track, encode now and then, decide.
 
-Costs here (one CPU core): HOG detection on a 640x360 frame ~70 ms with one upsample (~17 ms without), one 128-d
-encoding ~75 ms, matching well under 1 ms. So the pipeline
+Costs here (one CPU core), by default: RetinaFace on a 640x360 frame ~10-15 ms (HOG ~50-70 ms with one upsample,
+~12-17 ms without), one 128-d encoding ~6 ms on the fast encoder (~75 ms on dlib's own), matching well under 1 ms.
+With RetinaFace every analysed frame gets one whole scan; the shallow/deep split of step 3 is HOG's. So the
+pipeline
 
 1. analyses ``sample_fps`` frames per second, scheduled on the frames' own timestamps (a file gives the same result
    however fast the machine is);
 2. skips a frame that barely differs from the last analysed one (mean absolute grey difference on a 64 px copy
    below ``motion_threshold``), but only while no live track is undecided, so someone standing still still gets
    the recognitions needed to be identified; and at least one frame every ``5 * recheck_s`` is analysed anyway;
-3. detects on a copy at most ``detect_max_side`` px wide and maps the boxes back to the frame. Upsampling (which
-   finds faces half as big) is most of HOG's cost (49 of 49 ms against 12 without, on a 640x360 frame), so the
-   whole frame gets it only once per ``deep_scan_s``; the other frames get a shallow scan without it (faces from
-   ~65-80 px) plus, for each tracked face too small for that, an upsampled scan of the region around its last
-   box. A small face that walks in is found within ``deep_scan_s``, and once found it is followed every frame;
+3. detects on a copy at most ``detect_max_side`` px wide and maps the boxes back to the frame. With HOG,
+   upsampling (which finds faces half as big) is most of the cost (49 of 49 ms against 12 without, on a 640x360
+   frame), so the whole frame gets it only once per ``deep_scan_s``; the other frames get a shallow scan without
+   it (faces from ~65-80 px) plus, for each tracked face too small for that, an upsampled scan of the region
+   around its last box. A small face that walks in is found within ``deep_scan_s``, and once found it is followed
+   every frame;
 4. follows faces with a :class:`FaceTracker` and encodes a track's face (on the full-resolution frame) only when the
    track is new or its last encoding is ``recheck_s`` old (``5 * recheck_s`` once its identity is decided);
 5. decides a track's identity over its last ``decision_window`` recognitions (default ``2 * min_faces``): each
@@ -379,8 +382,8 @@ class FramePipeline:
 
     def _deep_scan_due(self, timestamp: float) -> bool:
         last = self._last_deep_scan
-        if self.detector.upsample == 0 or last is None or timestamp < last:
-            return True  # without upsampling, a shallow scan is the deep one
+        if not self.detector.has_shallow_scan or last is None or timestamp < last:
+            return True  # RetinaFace, or HOG without upsampling: one scan finds everything it can
         return timestamp - last >= self.config.deep_scan_s - _TIME_EPS
 
     def _around_small_tracks(self, small: RGBImage, scale: float, found: list[FaceBox]) -> list[FaceBox]:

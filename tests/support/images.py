@@ -16,6 +16,16 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 FACES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
+#: Every fixture photo: six portraits, then two_people.jpg (Obama left, Biden right).
+FIXTURE_PHOTOS = (
+    "obama.jpg",
+    "obama2.jpg",
+    "obama_small.jpg",
+    "biden.jpg",
+    "lin-manuel-miranda.png",
+    "alex-lacamoire.png",
+    "two_people.jpg",
+)
 
 #: Orientation tag value -> the transpose that *stores* an upright picture so that a viewer applying the tag shows
 #: it upright again (the inverse of what ImageOps.exif_transpose applies for that value).

@@ -14,16 +14,9 @@ import pytest
 from numpy.typing import NDArray
 
 from recognition.engine import FaceBox, FaceDetector, load_image
-from tests.support.images import fixture_bytes
+from tests.support.images import FIXTURE_PHOTOS, fixture_bytes
 
-PORTRAITS = (
-    "obama.jpg",
-    "obama2.jpg",
-    "obama_small.jpg",
-    "biden.jpg",
-    "lin-manuel-miranda.png",
-    "alex-lacamoire.png",
-)
+PORTRAITS = FIXTURE_PHOTOS[:6]  # one face each
 
 Face = tuple[FaceBox, NDArray[np.float32]]
 

@@ -82,7 +82,9 @@ def test_an_exif_rotated_photo_gives_the_same_face_and_encoding_as_the_upright_o
 
     assert len(boxes) == 1
     assert max(abs(a - b) for a, b in zip(boxes[0].as_tuple(), upright_box.as_tuple(), strict=True)) <= 2
-    assert distance(encodings[0], upright_encoding) < 0.05
+    # The rotated copy is re-encoded as JPEG, so its pixels (and the box, by a pixel) differ a little: encodings
+    # move ~0.04-0.08 for a box moved by 1-2 px, and two photos of one person are ~0.3-0.5 apart.
+    assert distance(encodings[0], upright_encoding) < 0.1
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +94,12 @@ def two_people_4x(fixture_image: ImageGetter) -> NDArray[np.uint8]:
 
 
 def test_detection_runs_on_a_downscaled_copy_and_maps_boxes_back_to_the_original(
-    two_people_4x: NDArray[np.uint8], fixture_faces: FacesGetter, monkeypatch: pytest.MonkeyPatch
+    two_people_4x: NDArray[np.uint8], fixture_image: ImageGetter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # max_side = the original's longest side, so the detection copy is the original again (up to resampling) and
     # the boxes found on it, mapped back, must be the original boxes times 4.
-    detector = FaceDetector(max_side=1126)
+    detector = FaceDetector(model="hog", max_side=1126)
+    original_boxes = detector.detect(fixture_image("two_people.jpg"))
     seen_shapes: list[tuple[int, ...]] = []
     real_detector = detection_module.hog_detector()
 
@@ -109,7 +112,7 @@ def test_detection_runs_on_a_downscaled_copy_and_maps_boxes_back_to_the_original
     boxes = detector.detect(two_people_4x)
 
     assert seen_shapes == [(661, 1126, 3)]
-    expected = sorted((box.scaled(4) for box, _ in fixture_faces("two_people.jpg")), key=lambda b: b.left)
+    expected = sorted((box.scaled(4) for box in original_boxes), key=lambda b: b.left)
     found = sorted(boxes, key=lambda b: b.left)
     assert len(found) == 2
     for got, want in zip(found, expected, strict=True):
@@ -185,7 +188,7 @@ def test_a_per_call_upsample_finds_a_face_too_small_for_the_detectors_own_settin
 ) -> None:
     portrait = fixture_image("obama.jpg")
     small = np.ascontiguousarray(cv2.resize(portrait, None, fx=0.12, fy=0.12, interpolation=cv2.INTER_AREA))
-    detector = FaceDetector(upsample=0)
+    detector = FaceDetector(model="hog", upsample=0)
 
     assert detector.detect(small) == []  # a face of ~50 px: below HOG's 80 px window
     (found,) = detector.detect(small, upsample=1)

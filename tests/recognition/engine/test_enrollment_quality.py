@@ -86,7 +86,7 @@ def test_sharpness_of_an_empty_box_is_zero(fixture_image: ImageGetter, fixture_f
     assert sharpness(fixture_image("obama.jpg"), outside) == 0.0
 
 
-@pytest.mark.parametrize(("scale", "face_px"), [(0.15, 36), (0.2, 52)])
+@pytest.mark.parametrize(("scale", "face_px"), [(0.15, 41), (0.2, 52)])
 def test_a_face_that_is_too_small_is_refused_with_its_size(scale: float, face_px: int, detector: FaceDetector) -> None:
     refused = refusal(load_image(images.tiny_face("obama.jpg", scale)), detector)
 

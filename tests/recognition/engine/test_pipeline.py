@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -44,8 +45,8 @@ PORTRAIT_OF = {
 class CountingDetector(FaceDetector):
     """A FaceDetector that records how many faces each ``encode`` call was asked for."""
 
-    def __init__(self, **kwargs: int) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.encode_calls: list[int] = []
 
     def encode(self, image: NDArray[np.uint8], boxes: list[FaceBox]) -> NDArray[np.float32]:
@@ -312,7 +313,7 @@ def test_a_decision_window_smaller_than_min_faces_is_refused() -> None:
 def test_the_whole_frame_gets_upsampled_detection_once_per_deep_scan_interval_and_small_faces_are_followed_between(
     clip: Frames, four_portraits: Matcher
 ) -> None:
-    detector = ScanRecordingDetector(upsample=1, grey=True)  # the cameras' detector
+    detector = ScanRecordingDetector(model="hog", upsample=1, grey=True)  # the cameras' with CAMERA_FACE_DETECTOR=hog
     pipeline = FramePipeline(detector, lambda: four_portraits, PipelineConfig(sample_fps=2.0, deep_scan_s=1.5))
 
     reports = run(pipeline, clip)
@@ -330,10 +331,30 @@ def test_the_whole_frame_gets_upsampled_detection_once_per_deep_scan_interval_an
     assert {found.student_id for report in reports for found in report.identifications} == {LIN}
 
 
+def test_with_retinaface_every_analysed_frame_is_scanned_whole_once_and_the_far_face_is_kept_in_each(
+    clip: Frames, four_portraits: Matcher
+) -> None:
+    detector = ScanRecordingDetector()  # RetinaFace: one scan finds faces from ~20 px, there is no cheaper one
+    pipeline = FramePipeline(detector, lambda: four_portraits, PipelineConfig(sample_fps=2.0, deep_scan_s=1.5))
+
+    reports = run(pipeline, clip)
+
+    analysed = [report for report in reports if report.analysed]
+    assert len(detector.scans) == len(analysed) == pipeline.stats.deep_scans == 19
+    assert all(scan[:2] == (360, 640) for scan in detector.scans)
+    # The ~45 px Lin-Manuel Miranda of the first second is found in both analysed frames, as one track (beside a
+    # ~26 px face in the audience, which HOG never finds).
+    first, second = analysed[0], analysed[1]
+    lin_first = [face for face in first.faces if 35 < face.box.size < 60]
+    lin_second = [face for face in second.faces if 35 < face.box.size < 60]
+    assert len(lin_first) == len(lin_second) == 1 and lin_first[0].track_id == lin_second[0].track_id
+    assert LIN in {found.student_id for report in reports for found in report.identifications}
+
+
 def test_a_deep_scan_interval_of_zero_scans_every_analysed_frame_whole_with_upsampling(
     clip: Frames, four_portraits: Matcher
 ) -> None:
-    detector = ScanRecordingDetector(upsample=1, grey=True)
+    detector = ScanRecordingDetector(model="hog", upsample=1, grey=True)
     pipeline = FramePipeline(detector, lambda: four_portraits, PipelineConfig(sample_fps=2.0, deep_scan_s=0.0))
 
     run(pipeline, clip[:60])  # 2 s: frames at 0.0, 0.5, 1.0, 1.5
