@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder bench-detector
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,3 +77,6 @@ bench-kiosk: $(VENV)/.dev
 
 bench-encoder: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.encoder $(BENCH_ARGS)
+
+bench-detector: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.detector $(BENCH_ARGS)

@@ -209,7 +209,10 @@ SPECTACULAR_SETTINGS = {
 # --- Recognition ------------------------------------------------------------------------------------------------
 MATCH_TOLERANCE = env_float("MATCH_TOLERANCE", 0.5, minimum=0.0, maximum=1.0)
 MATCH_MARGIN = env_float("MATCH_MARGIN", 0.05, minimum=0.0, maximum=1.0)
-FACE_DETECTION_MODEL = env_choice("FACE_DETECTION_MODEL", "hog", ("hog", "cnn"))
+# RetinaFace (onnxruntime; faces from ~20 px, a few ms a photo) or dlib's HOG / CNN, for photos and for cameras.
+FACE_DETECTORS = ("retinaface", "hog", "cnn")
+FACE_DETECTOR = env_choice("FACE_DETECTOR", "retinaface", FACE_DETECTORS)
+CAMERA_FACE_DETECTOR = env_choice("CAMERA_FACE_DETECTOR", "retinaface", FACE_DETECTORS)
 FACE_DETECTION_MAX_SIDE = env_int("FACE_DETECTION_MAX_SIDE", 1280, minimum=160)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
 ENROLL_MIN_FACE_PX = env_int("ENROLL_MIN_FACE_PX", 70, minimum=20)
@@ -221,17 +224,18 @@ GALLERY_MAX_ATTEMPTS = env_int("GALLERY_MAX_ATTEMPTS", 4, minimum=1)
 # --- Cameras and attendance -------------------------------------------------------------------------------------
 FRAME_SAMPLER_FPS = env_float("FRAME_SAMPLER_FPS", 2.0, minimum=0.1, maximum=30.0)
 DEDUP_MIN_SECONDS = env_int("DEDUP_MIN_SECONDS", 60, minimum=0)
-# dlib's face network on onnxruntime (~13x faster, the same encodings), or dlib's own; threads per process.
+# dlib's face network on onnxruntime (~13x faster, the same encodings), or dlib's own; onnxruntime threads per
+# process for it and for RetinaFace (1: cameras and gallery jobs are parallel across processes).
 FACE_ENCODER = env_choice("FACE_ENCODER", "fast", ("fast", "dlib"))
-FACE_ENCODER_THREADS = env_int("FACE_ENCODER_THREADS", 1, minimum=1)
+FACE_ENGINE_THREADS = env_int("FACE_ENGINE_THREADS", 1, minimum=1)
 MIN_FACES = env_int("MIN_FACES", 2, minimum=1)
-# Cameras detect on a copy at most CAMERA_DETECT_MAX_SIDE wide. HOG finds faces of ~80 px in the image it scans:
-# upsample 1 (default) also finds ~40 px faces (a wide classroom view) at about 4x the detection time; 0 suits
-# cameras where faces are large (a door camera at arm's length).
+# Cameras detect on a copy at most CAMERA_DETECT_MAX_SIDE wide, where RetinaFace finds faces from ~20 px. With
+# CAMERA_FACE_DETECTOR=hog: HOG finds faces of ~80 px in the image it scans; upsample 1 (default) also finds ~40 px
+# faces (a wide classroom view) at about 4x the detection time; 0 suits cameras where faces are large.
 CAMERA_DETECT_MAX_SIDE = env_int("CAMERA_DETECT_MAX_SIDE", 640, minimum=160)
 CAMERA_DETECTION_UPSAMPLE = env_int("CAMERA_DETECTION_UPSAMPLE", 1, minimum=0)
-# Upsampling is ~3/4 of detection's cost: the whole frame gets it once per CAMERA_DEEP_SCAN_S seconds (0: every
-# analysed frame); in between, small faces already found are followed around their last place.
+# HOG only: upsampling is ~3/4 of its cost, so the whole frame gets it once per CAMERA_DEEP_SCAN_S seconds (0:
+# every analysed frame); in between, small faces already found are followed around their last place.
 CAMERA_DEEP_SCAN_S = env_float("CAMERA_DEEP_SCAN_S", 1.5, minimum=0.0)
 # Embedded mode (no Redis): camera processors and monitors run inside the web process unless switched off.
 EMBEDDED_CAMERAS = env_bool("CHAMADA_EMBEDDED_CAMERAS", True)

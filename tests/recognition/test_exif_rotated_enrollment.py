@@ -27,6 +27,8 @@ def test_a_phone_photo_rotated_by_exif_is_enrolled_and_matched_like_the_upright_
     for side in ("top", "right", "bottom", "left"):
         assert abs(body["box"][side] - upright["box"][side]) <= 2
     encoding = FacePhoto.objects.get(pk=body["id"]).encoding_array()
-    assert np.linalg.norm(encoding - upright_encoding) < 0.05
+    # The rotated copy was re-encoded as JPEG: its pixels, and the face box by a pixel, differ a little, which moves
+    # an encoding by ~0.04-0.08; two photos of one person are ~0.3-0.5 apart.
+    assert np.linalg.norm(encoding - upright_encoding) < 0.1
     [face] = recognize(secretary_api, images.fixture_bytes("obama2.jpg")).json()["faces"]
     assert face["matches"][0]["student_id"] == consenting_student.pk
