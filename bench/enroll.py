@@ -3,8 +3,9 @@
 Run: `make bench-enroll` (or `.venv/bin/python -m bench.enroll [--photos N]`). Sets up a throw-away SQLite database
 and media folder, creates consenting students, and POSTs distinct photos (made from the fixtures by crops, flips and
 scales) to `/api/students/{id}/faces` through Django's test client, with encoding in-process as in the embedded
-mode. The naive reference, in the same run, is `face_recognition.load_image_file` + `face_encodings` on each file.
-The last line is the figure.
+mode, with the defaults (RetinaFace, the fast encoder). The naive reference, in the same run, is
+`face_recognition.load_image_file` + `face_encodings` on each file (HOG and dlib's encoder, no checks, nothing
+stored): what a user gets without Chamada. The last line is the figure, with the speed-up (target 3x).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"
+#: The upload path (RetinaFace, the fast encoder, checks, storage, the database) against the bare loop.
+TARGET_SPEEDUP = 3.0
 PORTRAITS = ["obama.jpg", "obama2.jpg", "biden.jpg", "lin-manuel-miranda.png", "alex-lacamoire.png"]
 
 
@@ -125,11 +128,14 @@ def main(argv: list[str]) -> int:
         f"upload path (HTTP + checks + storage + DB): {ours_seconds:.2f} s, {ours_ok} ready, "
         f"{len(photos) / ours_seconds:.2f} photos/s"
     )
+    speedup = naive_seconds / ours_seconds
+    status = "met" if speedup >= TARGET_SPEEDUP else "MISSED"
     print(
-        f"enroll: {len(photos) / ours_seconds:.2f} photos/s through POST /api/students/{{id}}/faces "
-        f"(naive encode-only loop {len(photos) / naive_seconds:.2f} photos/s; {ours_ok}/{len(photos)} ready)"
+        f"enroll: {len(photos) / ours_seconds:.2f} photos/s through POST /api/students/{{id}}/faces, "
+        f"{speedup:.1f}x the naive encode-only loop ({len(photos) / naive_seconds:.2f} photos/s; target "
+        f"{TARGET_SPEEDUP:g}x {status}); {ours_ok}/{len(photos)} ready"
     )
-    return 0
+    return 0 if ours_ok == len(photos) else 1
 
 
 if __name__ == "__main__":
