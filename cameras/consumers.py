@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from attendance.services.access import can_follow
 from cameras.services.kiosk import KioskFrameError, KioskSession
 from cameras.services.kiosk_stats import KIOSK_STATS
+from cameras.services.recognition import warm_up_camera_detector
 from school.consumers import FORBIDDEN
 from school.models import Classroom
 from school.socket_stats import socket_closed, socket_opened
@@ -50,10 +51,12 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 
 def kiosk_pool() -> ThreadPoolExecutor:
-    """The process's recognition workers for kiosk frames (KIOSK_WORKERS threads), made at first use."""
+    """The process's recognition workers for kiosk frames (KIOSK_WORKERS threads), made when the first kiosk
+    connects; their first job loads the face models, which Django's start-up leaves for first use."""
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=settings.KIOSK_WORKERS, thread_name_prefix="kiosk")
+        _pool.submit(warm_up_camera_detector)
     return _pool
 
 
@@ -99,6 +102,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.session = KioskSession(classroom)
+        kiosk_pool()  # made now, so the models load while the kiosk starts its camera
         self.busy = False
         self.last_taken = -float("inf")
         self.opened = True

