@@ -112,6 +112,7 @@ class PresenceSource(models.TextChoices):
     FRIGATE = "frigate", _("Frigate")
     KIOSK = "kiosk", _("Kiosk")
     MANUAL = "manual", _("Manual")
+    SYSTEM = "system", _("Roll closed")  # an absence recorded when the lesson's roll was closed
 
 
 class Presence(models.Model):
@@ -167,3 +168,130 @@ class PresenceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status} ({self.changed_at:%Y-%m-%d %H:%M})"
+
+
+class Roll(models.Model):
+    """A lesson's roll. The system closes it once the lesson is over (ROLL_CLOSE_AFTER_MINUTES): every enrolled
+    student without a presence is then recorded absent, and sightings stop changing it. Its teacher then confirms
+    it; teachers may still change it for ROLL_EDIT_DAYS, secretaries at any time (each change audited)."""
+
+    lesson = models.OneToOneField(Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="roll")
+    closed_at = models.DateTimeField(_("closed at"))
+    absences_recorded = models.PositiveIntegerField(_("absences recorded"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("roll")
+        verbose_name_plural = _("rolls")
+        ordering = ["-closed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.lesson}"
+
+
+def justification_path(justification: Justification, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"justifications/{justification.start_date:%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Justification(models.Model):
+    """A justified absence (a medical certificate...): the student's absences on the lessons of these dates count
+    as justified, not as missing."""
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="justifications"
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+    reason = models.CharField(_("reason"), max_length=200)
+    document = models.FileField(_("document"), upload_to=justification_path, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("justified absence")
+        verbose_name_plural = _("justified absences")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="justification_ends_after_start",
+                violation_error_message=_("The last day cannot come before the first."),
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "start_date", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.start_date:%Y-%m-%d} - {self.end_date:%Y-%m-%d}"
+
+
+class AbsenceNotice(models.Model):
+    """One absence alert about a student: a streak of consecutive absent school days, or frequency below the
+    minimum. Unique per (student, kind, key), so a streak or an episode alerts and e-mails once, whoever checks."""
+
+    class Kind(models.TextChoices):
+        CONSECUTIVE_ABSENCE = "consecutive_absence", _("Consecutive absences")
+        LOW_FREQUENCY = "low_frequency", _("Frequency below the minimum")
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="absence_notices"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    # consecutive_absence: the streak's first day (ISO date); low_frequency: the first day it fell below.
+    key = models.CharField(_("key"), max_length=40)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("absence notice")
+        verbose_name_plural = _("absence notices")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "kind", "key"], name="absence_notice_once_per_episode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.get_kind_display()} ({self.key})"
+
+
+class NoticeEmail(models.Model):
+    """Each e-mail an absence notice sent: to whom, when (or why it failed)."""
+
+    class Recipient(models.TextChoices):
+        GUARDIAN = "guardian", _("Guardian")
+        TEACHER = "teacher", _("Teacher")
+
+    notice = models.ForeignKey(
+        AbsenceNotice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="emails"
+    )
+    recipient_kind = models.CharField(_("recipient"), max_length=8, choices=Recipient.choices)
+    address = models.EmailField(_("address"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice e-mail")
+        verbose_name_plural = _("notice e-mails")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "address"], name="notice_email_once_per_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.notice})"

@@ -123,6 +123,27 @@ class Student(models.Model):
         return f"{self.full_name} ({self.registration})"
 
 
+class Guardian(models.Model):
+    """Someone responsible for a student, told of absences by e-mail when they opted in."""
+
+    student = models.ForeignKey(Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="guardians")
+    name = models.CharField(_("name"), max_length=160)
+    relation = models.CharField(_("relation"), max_length=40, blank=True, help_text=_("e.g. mother, father, aunt"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    notifications = models.BooleanField(
+        _("absence notifications"), default=True, help_text=_("E-mail this guardian about the student's absences.")
+    )
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        ordering = ["student", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.student})"
+
+
 class Enrollment(models.Model):
     student = models.ForeignKey(
         Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="enrollments"

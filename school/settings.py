@@ -142,6 +142,8 @@ CELERY_BEAT_SCHEDULE["requeue-stale-photo-jobs"] = {
 CELERY_BEAT_SCHEDULE["deliver-due-alerts"] = {"task": "monitoring.tasks.deliver_due_alerts", "schedule": 5.0}
 # The monitor's per-minute camera history older than MONITOR_HISTORY_DAYS goes, once an hour.
 CELERY_BEAT_SCHEDULE["purge-camera-history"] = {"task": "cameras.tasks.purge_camera_history", "schedule": 3600.0}
+# Rolls of lessons that ended ROLL_CLOSE_AFTER_MINUTES ago are closed (attendance app), then absences checked.
+CELERY_BEAT_SCHEDULE["close-due-rolls"] = {"task": "attendance.tasks.close_due_rolls", "schedule": 60.0}
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -247,6 +249,16 @@ EMBEDDED_ASGI_WRAPPERS = [
     "cameras.services.supervisor.embed_cameras",
     "monitoring.monitors.embedded.embed_monitors",
 ]
+
+# --- Class diary (attendance app; README, "The class diary") -----------------------------------------------------
+# A lesson's roll closes this long after it ends: the students with no presence are then recorded absent.
+ROLL_CLOSE_AFTER_MINUTES = env_int("ROLL_CLOSE_AFTER_MINUTES", 15, minimum=0)
+# Teachers may change a closed roll for this many days after the lesson; secretaries at any time.
+ROLL_EDIT_DAYS = env_int("ROLL_EDIT_DAYS", 7, minimum=0)
+# LDB art. 24, VI: a frequency under 75% of the lessons held puts the school year at risk.
+MIN_ATTENDANCE_PERCENT = env_float("MIN_ATTENDANCE_PERCENT", 75.0, minimum=0.0, maximum=100.0)
+# Absent this many school days in a row: a consecutive_absence alert and e-mails, once per streak.
+ABSENCE_ALERT_DAYS = env_int("ABSENCE_ALERT_DAYS", 3, minimum=1)
 
 # --- Alerts and monitoring (monitoring app; README, "Alerts and monitoring") -------------------------------------
 ALERT_TYPES_ON = env_list("ALERT_TYPES_ON", [])  # kinds that are off by default, switched on (student_recognised)
