@@ -77,3 +77,6 @@ class AttendanceLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+# The absence notices' admin lives in its own module (registered on import).
+from attendance import notices_admin  # noqa: E402, F401
