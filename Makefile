@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder bench-detector
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder bench-detector bench-reports
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,3 +80,6 @@ bench-encoder: $(VENV)/.dev
 
 bench-detector: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.detector $(BENCH_ARGS)
+
+bench-reports: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.reports $(BENCH_ARGS)

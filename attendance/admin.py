@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from attendance.models import AttendanceLog, Device, Presence, PresenceChange
+from attendance.models import AttendanceLog, Device, Justification, Presence, PresenceChange, Roll
 
 
 @admin.register(Device)
@@ -77,6 +77,44 @@ class AttendanceLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Roll)
+class RollAdmin(admin.ModelAdmin):
+    """Read only: rolls are closed by the system and confirmed on the live page."""
+
+    list_display = ["lesson", "closed_at", "absences_recorded", "confirmed_at", "confirmed_by"]
+    list_filter = ["lesson__classroom", "lesson__date", ("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["lesson__classroom__code", "lesson__subject"]
+    date_hierarchy = "closed_at"
+    list_select_related = ["lesson__classroom", "confirmed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Justification)
+class JustificationAdmin(admin.ModelAdmin):
+    list_display = ["student", "start_date", "end_date", "reason", "document", "recorded_by", "recorded_at"]
+    list_filter = ["start_date", "student__enrollments__classroom"]
+    search_fields = ["student__full_name", "student__registration", "reason"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["student"]
+    fields = ["student", "start_date", "end_date", "reason", "document", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+    list_select_related = ["student", "recorded_by"]
+
+    def save_model(self, request: HttpRequest, obj: Justification, form: forms.ModelForm, change: bool) -> None:
+        if not change:
+            obj.recorded_by = request.user  # type: ignore[assignment]  # the admin's user is a User
+        super().save_model(request, obj, form, change)
+
 
 # The absence notices' admin lives in its own module (registered on import).
 from attendance import notices_admin  # noqa: E402, F401

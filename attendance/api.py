@@ -17,10 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attendance.authentication import ApiKeyAuthentication, IsDevice
-from attendance.models import Device, PresenceStatus
+from attendance.models import Device, PresenceStatus, Roll
 from attendance.serializers import ManualPresenceSerializer, SightingResultSerializer, SightingSerializer
 from attendance.services.access import can_follow
-from attendance.services.manual import set_presence
+from attendance.services.manual import EditWindowClosed, set_presence
+from attendance.services.roll import confirm_roll, roll_payload
 from attendance.services.sightings import record_sighting
 from attendance.services.state import attendance_state, presence_payload
 from school.api import Unprocessable
@@ -83,6 +84,11 @@ class SightingView(APIView):
             device=device,
             dedup_seconds=settings.DEDUP_MIN_SECONDS,
         )
+        if sighting.lesson is not None and sighting.presence is None:
+            raise Unprocessable(
+                "roll_closed",
+                _("The roll of this lesson of %(code)s is closed; the sighting was logged.") % {"code": classroom.code},
+            )
         if sighting.lesson is None or sighting.presence is None:
             raise Unprocessable(
                 "no_lesson",
@@ -232,5 +238,32 @@ class ManualPresenceView(APIView):
         form = ManualPresenceSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         assert isinstance(request.user, User)  # check_follow let only people through
-        presence = set_presence(lesson, student, PresenceStatus(form.validated_data["status"]), by=request.user)
+        try:
+            presence = set_presence(lesson, student, PresenceStatus(form.validated_data["status"]), by=request.user)
+        except EditWindowClosed as refusal:
+            raise PermissionDenied(str(refusal), code=refusal.code) from None
         return Response(presence_payload(presence))
+
+
+ROLL_SCHEMA = inline_serializer(
+    "Roll",
+    {
+        "lesson_id": serializers.IntegerField(),
+        "closed_at": serializers.DateTimeField(),
+        "absences_recorded": serializers.IntegerField(),
+        "confirmed_at": serializers.DateTimeField(allow_null=True),
+        "confirmed_by": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class RollConfirmView(APIView):
+    @extend_schema(request=None, responses=ROLL_SCHEMA)
+    def post(self, request: Request, lesson_id: int) -> Response:
+        """The classroom's teacher (or a secretary) confirms the lesson's closed roll; 422 roll_not_closed before."""
+        lesson = get_object_or_404(Lesson.objects.select_related("classroom"), pk=lesson_id)
+        check_follow(request, lesson.classroom)
+        roll = Roll.objects.filter(lesson=lesson).first()
+        if roll is None:
+            raise Unprocessable("roll_not_closed", _("The roll of this lesson is not closed yet."))
+        return Response(roll_payload(confirm_roll(roll, by=request.user)))

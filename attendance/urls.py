@@ -14,7 +14,9 @@ urlpatterns = [
         api.ManualPresenceView.as_view(),
         name="manual-presence",
     ),
+    path("api/lessons/<int:lesson_id>/roll/confirm", api.RollConfirmView.as_view(), name="confirm-roll-api"),
     path("classes/", views.my_classes, name="classes"),
     path("classes/<str:code>/live/", views.live_class, name="live"),
+    path("classes/<str:code>/rolls/<int:lesson_id>/confirm/", views.confirm_lesson_roll, name="confirm-roll"),
     path("attendance/evidence/<int:log_id>.jpg", views.evidence_crop, name="evidence"),
 ]

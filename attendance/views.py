@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from attendance.models import AttendanceLog
+from attendance.models import AttendanceLog, Roll
 from attendance.services.access import can_follow, followed_classrooms
+from attendance.services.roll import confirm_roll
 from school.models import Classroom, Lesson
 from school.services.lessons import current_lesson
 
@@ -56,10 +60,34 @@ def live_class(request: HttpRequest, code: str) -> HttpResponse:
             "classroom": classroom,
             "lesson": lesson,
             "cameras": classroom.cameras.filter(enabled=True),
+            "rolls": _recent_rolls(classroom),
             "labels": labels,
             "time_zone": settings.TIME_ZONE,  # arrival times read in the school's zone, not the browser's
         },
     )
+
+
+def _recent_rolls(classroom: Classroom) -> list[Roll]:
+    """The classroom's rolls closed in the teachers' edit window, newest lesson first."""
+    since = timezone.localdate() - dt.timedelta(days=settings.ROLL_EDIT_DAYS)
+    return list(
+        Roll.objects.filter(lesson__classroom=classroom, lesson__date__gte=since)
+        .select_related("lesson", "confirmed_by")
+        .order_by("-lesson__date", "-lesson__start_time")
+    )
+
+
+@require_POST
+@login_required
+def confirm_lesson_roll(request: HttpRequest, code: str, lesson_id: int) -> HttpResponseRedirect:
+    """The "Confirm the roll" button of the live page (the API's POST /api/lessons/<id>/roll/confirm does the same)."""
+    roll = get_object_or_404(Roll.objects.select_related("lesson__classroom"), lesson_id=lesson_id)
+    if roll.lesson.classroom.code != code:
+        raise Http404
+    if not can_follow(request.user, roll.lesson.classroom):
+        raise PermissionDenied
+    confirm_roll(roll, by=request.user)
+    return redirect("attendance:live", code=code)
 
 
 @login_required

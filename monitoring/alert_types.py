@@ -45,6 +45,8 @@ ALERT_TYPES: dict[str, AlertType] = {
         AlertType("disk_recovered", "info", _("Disk space back to normal"), resolves="disk_low"),
         AlertType("serial_lost", "critical", _("Serial device silent")),
         AlertType("serial_back", "info", _("Serial device answering again"), resolves="serial_lost"),
+        AlertType("consecutive_absence", "warning", _("Student absent several school days in a row")),
+        AlertType("low_frequency", "warning", _("Student's frequency below the minimum")),
     )
 }
 

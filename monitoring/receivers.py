@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attendance.signals import presence_marked
+from attendance.signals import absence_noticed, presence_marked
 from cameras.signals import unknown_face_seen, zone_intrusion_seen
 from monitoring.events import AlertEvent, Detection
 from monitoring.services.publish import publish
@@ -14,6 +14,7 @@ def connect() -> None:
     unknown_face_seen.connect(alert_unknown_face, dispatch_uid="monitoring.unknown_face")
     zone_intrusion_seen.connect(alert_zone_intrusion, dispatch_uid="monitoring.zone_intrusion")
     presence_marked.connect(alert_student_recognised, dispatch_uid="monitoring.student_recognised")
+    absence_noticed.connect(alert_absence_noticed, dispatch_uid="monitoring.absence_noticed")
 
 
 def face_detection(box: tuple[int, int, int, int], frame_size: tuple[int, int], metadata: dict[str, Any]) -> Detection:
@@ -100,6 +101,27 @@ def alert_student_recognised(
                 "status": presence.status,
                 "source": presence.source,
                 "distance": distance,
+            },
+        )
+    )
+
+
+def alert_absence_noticed(sender: Any, *, notice: Any, **kwargs: Any) -> None:
+    """A consecutive_absence or low_frequency alert: one per notice (its student, kind and episode)."""
+    classroom_ids = notice.details.get("classroom_ids") or [None]
+    publish(
+        AlertEvent(
+            type=notice.kind,
+            classroom_id=classroom_ids[0],
+            source_key=f"student:{notice.student_id}:{notice.kind}:{notice.key}",
+            time=notice.created_at,
+            payload={
+                "notice_id": notice.pk,
+                "student_id": notice.student_id,
+                "student": notice.student.full_name,
+                "registration": notice.student.registration,
+                "key": notice.key,
+                **notice.details,
             },
         )
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from school.models import Classroom, Enrollment, Lesson, LessonSchedule, Student, Teacher
+from school.models import Classroom, Enrollment, Guardian, Lesson, LessonSchedule, Student, Teacher
 from school.services.consent import set_biometric_consent
 from school.services.lessons import generate_lessons
 from school.services.roster_import import RosterImportError, import_roster
@@ -76,6 +76,21 @@ class StudentForm(forms.ModelForm):
         ]
 
 
+class GuardianInline(admin.TabularInline):
+    model = Guardian
+    fields = ["name", "relation", "email", "phone", "notifications"]
+    extra = 0
+
+
+@admin.register(Guardian)
+class GuardianAdmin(admin.ModelAdmin):
+    list_display = ["name", "student", "relation", "email", "phone", "notifications"]
+    list_filter = ["notifications", "student__enrollments__classroom"]
+    search_fields = ["name", "email", "phone", "student__full_name", "student__registration"]
+    autocomplete_fields = ["student"]
+    list_select_related = ["student"]
+
+
 class RosterImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
 
@@ -97,7 +112,7 @@ class StudentAdmin(admin.ModelAdmin):
         "image_consent",
         "frigate_name",
     ]
-    inlines = [EnrollmentInline]
+    inlines = [EnrollmentInline, GuardianInline]
     change_list_template = "admin/school/student/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Student]:
@@ -149,6 +164,13 @@ class StudentAdmin(admin.ModelAdmin):
                     },
                     messages.SUCCESS,
                 )
+                if report.guardians_created or report.guardians_updated:
+                    self.message_user(
+                        request,
+                        _("Guardians: %(created)d new, %(updated)d updated.")
+                        % {"created": report.guardians_created, "updated": report.guardians_updated},
+                        messages.SUCCESS,
+                    )
                 return HttpResponseRedirect(reverse("admin:school_student_changelist"))
         context = {
             **self.admin_site.each_context(request),

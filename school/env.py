@@ -7,6 +7,8 @@ process at start-up with a message naming the variable, rather than silently fal
 from __future__ import annotations
 
 import os
+from typing import Any
+from urllib.parse import SplitResult, unquote, urlsplit
 
 
 class ImproperlyConfiguredEnv(Exception):
@@ -67,3 +69,51 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfiguredEnv(f"{name}={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+EMAIL_SCHEMES = {
+    # scheme: (default port, SSL from the first byte, STARTTLS after connecting)
+    "smtp": (25, False, False),
+    "smtps": (465, True, False),
+    "submission": (587, False, True),
+}
+
+
+def parse_email_url(name: str, raw: str) -> dict[str, Any]:
+    """Django's e-mail settings from a URL: empty is the console backend (messages printed, nothing sent);
+    ``smtp://user:pass@host:port`` plain SMTP (port 25), ``smtps://`` SMTP over SSL (465), ``submission://`` SMTP
+    with STARTTLS (587). User and password are percent-decoded (``%40`` for ``@``)."""
+    if not raw.strip():
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    url = urlsplit(raw.strip())
+    if url.scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfiguredEnv(f"{name}: the scheme must be one of {', '.join(EMAIL_SCHEMES)} ({_hidden(url)})")
+    default_port, use_ssl, use_tls = EMAIL_SCHEMES[url.scheme]
+    try:
+        port = url.port or default_port
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name}: the port is not a number from 1 to 65535 ({_hidden(url)})") from None
+    if not url.hostname:
+        raise ImproperlyConfiguredEnv(f"{name}: the URL names no host ({_hidden(url)})")
+    if url.path not in ("", "/") or url.query or url.fragment:
+        raise ImproperlyConfiguredEnv(f"{name}: the URL takes no path or query ({_hidden(url)})")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": url.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(url.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_USE_TLS": use_tls,
+    }
+
+
+def env_email_url(name: str) -> dict[str, Any]:
+    return parse_email_url(name, os.environ.get(name, ""))
+
+
+def _hidden(url: SplitResult) -> str:
+    """The URL for an error message, without its password."""
+    netloc = url.netloc.rpartition("@")[2]
+    user = f"{url.username}:***@" if url.password else (f"{url.username}@" if url.username else "")
+    return url._replace(netloc=f"{user}{netloc}").geturl()

@@ -34,6 +34,9 @@ SCHOOL_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Guardians came with the class diary (granted by attendance's migration 0006, after the model exists).
+GUARDIAN_PERMISSIONS: dict[str, list[str]] = {SECRETARIES_GROUP: codenames("guardian")}
+
 
 def grant(apps: Any, app_label: str, permissions: dict[str, list[str]]) -> None:
     """Create the groups if needed and give them the permissions (idempotent; usable inside migrations)."""

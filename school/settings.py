@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from school.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from school.env import env_bool, env_choice, env_email_url, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or str(BASE_DIR / "var"))  # empty counts as unset, not as the current folder
@@ -259,6 +259,18 @@ ROLL_EDIT_DAYS = env_int("ROLL_EDIT_DAYS", 7, minimum=0)
 MIN_ATTENDANCE_PERCENT = env_float("MIN_ATTENDANCE_PERCENT", 75.0, minimum=0.0, maximum=100.0)
 # Absent this many school days in a row: a consecutive_absence alert and e-mails, once per streak.
 ABSENCE_ALERT_DAYS = env_int("ABSENCE_ALERT_DAYS", 3, minimum=1)
+# Absence e-mails (guardians, teachers): unset prints them on the console; smtp://user:pass@host:25,
+# smtps://...:465 (SSL) or submission://...:587 (STARTTLS) sends them.
+_email = env_email_url("EMAIL_URL")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds: a silent mail server must not hold the absence check
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chamada <chamada@localhost>")
 
 # --- Alerts and monitoring (monitoring app; README, "Alerts and monitoring") -------------------------------------
 ALERT_TYPES_ON = env_list("ALERT_TYPES_ON", [])  # kinds that are off by default, switched on (student_recognised)

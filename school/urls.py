@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("recognition.urls")),
     path("", include("attendance.urls")),
+    path("", include("attendance.report_urls")),
     path("", include("cameras.urls")),
     path("", include("monitoring.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -64,11 +64,11 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
         return
     from django.apps import apps
 
-    from attendance.roles import ATTENDANCE_PERMISSIONS
+    from attendance.roles import ATTENDANCE_PERMISSIONS, DIARY_PERMISSIONS
     from cameras.roles import CAMERAS_PERMISSIONS
     from monitoring.roles import MONITORING_PERMISSIONS
     from recognition.roles import GALLERY_PERMISSIONS, RECOGNITION_PERMISSIONS
-    from school.roles import SCHOOL_PERMISSIONS, grant
+    from school.roles import GUARDIAN_PERMISSIONS, SCHOOL_PERMISSIONS, grant
 
     request.getfixturevalue("transactional_db")
     grant(apps, "school", SCHOOL_PERMISSIONS)
@@ -76,6 +76,8 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     grant(apps, "recognition", GALLERY_PERMISSIONS)
     grant(apps, "cameras", CAMERAS_PERMISSIONS)
     grant(apps, "attendance", ATTENDANCE_PERMISSIONS)
+    grant(apps, "school", GUARDIAN_PERMISSIONS)
+    grant(apps, "attendance", DIARY_PERMISSIONS)
     grant(apps, "monitoring", MONITORING_PERMISSIONS)
 
 

@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attendance.events import send_presence_changed
 from attendance.models import Presence, PresenceChange, PresenceSource, PresenceStatus
+from attendance.services.access import is_secretary
+from attendance.services.roll import lock_lesson
 from attendance.services.state import presence_payload
 from school.models import Lesson, Student
 
 
+class EditWindowClosed(Exception):
+    """A teacher tried to change a lesson's presence more than ROLL_EDIT_DAYS after it."""
+
+    code = "roll_edit_window_closed"
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__(
+            _("Teachers may change a roll for %(days)s days after the lesson; ask the secretaries.")
+            % {"days": settings.ROLL_EDIT_DAYS}
+        )
+        self.lesson = lesson
+
+
+def can_edit(lesson: Lesson, user: User, *, today: dt.date | None = None) -> bool:
+    """Secretaries may change a roll at any time, teachers until ROLL_EDIT_DAYS days after the lesson's date."""
+    today = today or timezone.localdate()
+    return today <= lesson.date + dt.timedelta(days=settings.ROLL_EDIT_DAYS) or is_secretary(user)
+
+
 def set_presence(lesson: Lesson, student: Student, status: PresenceStatus, *, by: User) -> Presence:
-    """Mark a student present, late or absent by hand; records who changed it from what to what."""
+    """Mark a student present, late or absent by hand; records who changed it from what to what.
+
+    Raises EditWindowClosed for a teacher past the roll's edit window (see :func:`can_edit`).
+    """
+    if not can_edit(lesson, by):
+        raise EditWindowClosed(lesson)
     with transaction.atomic():
+        lock_lesson(lesson, exclusive=False)  # not while the roll is being closed
         presence, created = Presence.objects.select_for_update().get_or_create(
             lesson=lesson,
             student=student,

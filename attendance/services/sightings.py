@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from attendance.events import send_presence_changed
 from attendance.models import AttendanceLog, Device, Presence, PresenceSource, PresenceStatus
+from attendance.services.roll import is_closed, lock_lesson
 from attendance.services.state import presence_payload
 from attendance.signals import presence_marked
 from school.models import Classroom, Lesson, Student
@@ -20,12 +22,14 @@ from school.services.lessons import current_lesson
 if TYPE_CHECKING:  # cameras imports attendance, never the other way round
     from cameras.models import Camera
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Sighting:
     log: AttendanceLog | None  # None: a repeat inside the dedup window, not logged again
     lesson: Lesson | None  # None: outside every lesson window, nobody is marked
-    presence: Presence | None
+    presence: Presence | None  # None: nobody marked (no lesson, or the lesson's roll is closed)
     created: bool  # a new presence row was made by this sighting
 
 
@@ -53,6 +57,11 @@ def record_sighting(
     not logged again. Presence only grows: a later sighting never removes it, and never overrides a teacher's
     manual decision. The live pages hear about it after commit, and so do the listeners of ``presence_marked``
     when the presence is new. ``source`` defaults to camera or API after who reported.
+
+    A closed roll is never changed (``attendance.services.roll``): the sighting shares the lesson's lock with the
+    other sightings, and the close takes it alone. A sighting holding it first wins (the close then sees its
+    presence); one that comes after the close is logged as evidence, marks nobody (``presence`` None, like a
+    sighting outside every lesson), and the refusal is logged with the reason "roll closed".
     """
     seen_at = seen_at or timezone.now()
     lesson = current_lesson(classroom, seen_at)
@@ -73,6 +82,10 @@ def record_sighting(
             log.save()
         if lesson is None:
             return Sighting(log=log, lesson=None, presence=None, created=False)
+        lock_lesson(lesson, exclusive=False)
+        if is_closed(lesson):
+            logger.info("Sighting of student %s in lesson %s refused: roll closed", student.pk, lesson.pk)
+            return Sighting(log=log, lesson=lesson, presence=None, created=False)
         source = source or (PresenceSource.CAMERA if camera else PresenceSource.API)
         presence, created = Presence.objects.get_or_create(
             lesson=lesson,

@@ -9,7 +9,16 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from school.models import SECRETARIES_GROUP, Classroom, Enrollment, LessonSchedule, Student, Teacher, Weekday
+from school.models import (
+    SECRETARIES_GROUP,
+    Classroom,
+    Enrollment,
+    Guardian,
+    LessonSchedule,
+    Student,
+    Teacher,
+    Weekday,
+)
 from school.services.lessons import generate_lessons
 from school.services.teachers import save_teacher
 
@@ -22,6 +31,13 @@ DEMO_STUDENTS = [
     ("2024003", "Lin-Manuel Miranda"),
     ("2024004", "Alex Lacamoire"),
 ]
+# A guardian per student (name, relation, notifications): the absence e-mails print on the demo's console.
+DEMO_GUARDIANS = {
+    "2024001": ("Michelle Obama", "mãe", True),
+    "2024002": ("Jill Biden", "mãe", True),
+    "2024003": ("Luz Towns-Miranda", "mãe", True),
+    "2024004": ("Maria Lacamoire", "mãe", False),
+}
 # Four slots a day, every day, so a lesson is always in progress whenever someone tries the demo.
 DEMO_SLOTS = [
     (dt.time(0, 0), dt.time(6, 0), "Matemática"),
@@ -46,7 +62,7 @@ def seed_demo_school(*, password: str, today: dt.date) -> DemoSchool:
         admin_user.groups.add(Group.objects.get(name=SECRETARIES_GROUP))
 
         teacher = Teacher.objects.filter(username=DEMO_TEACHER).first() or Teacher(
-            username=DEMO_TEACHER, first_name="Ana", last_name="Souza"
+            username=DEMO_TEACHER, first_name="Ana", last_name="Souza", email="professora@escola.example"
         )
         classroom, _ = Classroom.objects.get_or_create(
             code=DEMO_CLASSROOM,
@@ -68,6 +84,16 @@ def seed_demo_school(*, password: str, today: dt.date) -> DemoSchool:
                 },
             )
             Enrollment.objects.get_or_create(student=student, classroom=classroom, school_year=classroom.school_year)
+            guardian, relation, notifications = DEMO_GUARDIANS[registration]
+            Guardian.objects.get_or_create(
+                student=student,
+                name=guardian,
+                defaults={
+                    "relation": relation,
+                    "email": f"{registration}@familia.example",
+                    "notifications": notifications,
+                },
+            )
 
         for weekday in Weekday.values:
             for start, end, subject in DEMO_SLOTS:

@@ -6,6 +6,10 @@ Columns (header row required, `,` or `;` separated, UTF-8 with or without BOM):
     biometric_consent                         optional, sim/não, yes/no, 1/0 (empty keeps the current value)
     active                                    optional, same values (default yes)
     image_consent                             optional, same values (empty keeps the current value)
+    guardian_name, guardian_relation,         optional: one guardian of the student per row (name required when
+    guardian_email, guardian_phone,           any of the others is given; notifications sim/não, default yes);
+    guardian_notifications                    matched to the student's guardians by name or e-mail, so importing
+                                              the file again updates them instead of adding them twice
 
 A registration already in the database updates that student; appearing twice in one file is an error. Every row is
 validated first; any error aborts the whole import, so a file is imported completely or not at all.
@@ -21,14 +25,18 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from school.models import Classroom, Enrollment, Student
+from school.models import Classroom, Enrollment, Guardian, Student
 
 REQUIRED_COLUMNS = ("registration", "full_name", "classroom")
-OPTIONAL_COLUMNS = ("birth_date", "biometric_consent", "active", "image_consent")
+GUARDIAN_COLUMNS = ("guardian_name", "guardian_relation", "guardian_email", "guardian_phone", "guardian_notifications")
+OPTIONAL_COLUMNS = ("birth_date", "biometric_consent", "active", "image_consent", *GUARDIAN_COLUMNS)
+GUARDIAN_LIMITS = {"guardian_name": 160, "guardian_relation": 40, "guardian_email": 254, "guardian_phone": 32}
 TRUE_WORDS = {"1", "sim", "s", "yes", "y", "true", "verdadeiro", "x"}
 FALSE_WORDS = {"0", "não", "nao", "n", "no", "false", "falso"}
 
@@ -53,7 +61,18 @@ class ImportReport:
     students_created: int = 0
     students_updated: int = 0
     enrollments_created: int = 0
+    guardians_created: int = 0
+    guardians_updated: int = 0
     rows: int = 0
+
+
+@dataclass(frozen=True)
+class _Guardian:
+    name: str
+    relation: str
+    email: str
+    phone: str
+    notifications: bool | None
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,7 @@ class _Row:
     consent: bool | None
     active: bool
     image_consent: bool | None
+    guardian: _Guardian | None
 
 
 def import_roster(source: TextIO | bytes | str, *, recorded_by: User | AnonymousUser | None = None) -> ImportReport:
@@ -79,6 +99,9 @@ def import_roster(source: TextIO | bytes | str, *, recorded_by: User | Anonymous
             s.registration: s
             for s in Student.objects.select_for_update().filter(registration__in=[row.registration for row in rows])
         }
+        guardians: dict[int, list[Guardian]] = {}
+        for guardian in Guardian.objects.filter(student__in=list(existing.values())).order_by("pk"):
+            guardians.setdefault(guardian.student_id, []).append(guardian)
         for row in rows:
             student = existing.get(row.registration)
             if student is None:
@@ -103,7 +126,35 @@ def import_roster(source: TextIO | bytes | str, *, recorded_by: User | Anonymous
                 student=student, classroom=row.classroom, school_year=row.classroom.school_year
             )
             report.enrollments_created += created
+            if row.guardian is not None:
+                created = _save_guardian(student, row.guardian, guardians.setdefault(student.pk, []))
+                report.guardians_created += created
+                report.guardians_updated += not created
     return report
+
+
+def _save_guardian(student: Student, wanted: _Guardian, known: list[Guardian]) -> bool:
+    """Create or update the student's guardian that has ``wanted``'s name or e-mail; True when created."""
+    name = wanted.name.casefold()
+    email = wanted.email.casefold()
+    guardian = next(
+        (g for g in known if " ".join(g.name.split()).casefold() == name or (email and g.email.casefold() == email)),
+        None,
+    )
+    created = guardian is None
+    if guardian is None:
+        guardian = Guardian(student=student)
+        known.append(guardian)
+    guardian.name = wanted.name
+    # An empty cell keeps what the school already knows.
+    guardian.relation = wanted.relation or guardian.relation
+    guardian.email = wanted.email or guardian.email
+    guardian.phone = wanted.phone or guardian.phone
+    if wanted.notifications is not None:
+        guardian.notifications = wanted.notifications
+    guardian.full_clean()
+    guardian.save()
+    return created
 
 
 def _as_text(source: TextIO | bytes | str) -> str:
@@ -163,6 +214,7 @@ def _parse(text: str) -> list[_Row]:
                 consent=_parse_bool(values.get("biometric_consent", "")),
                 active=_parse_bool(values.get("active", "")) is not False,
                 image_consent=_parse_bool(values.get("image_consent", "")),
+                guardian=_guardian(values),
             )
         )
     if errors:
@@ -195,13 +247,43 @@ def _row_errors(
     raw_date = values.get("birth_date", "")
     if raw_date and _parse_date(raw_date) is None:
         yield RowError(line, _("birth_date %(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)") % {"value": raw_date})
-    for column in ("biometric_consent", "active", "image_consent"):
+    for column in ("biometric_consent", "active", "image_consent", "guardian_notifications"):
         raw = values.get(column, "")
         if raw and _parse_bool(raw) is None:
             yield RowError(line, _("%(column)s %(value)s is not yes or no") % {"column": column, "value": raw})
     if _parse_bool(values.get("biometric_consent", "")) is False and registration in consenting:
         # Withdrawal deletes face data, which deserves a deliberate action in the admin, not a spreadsheet cell.
         yield RowError(line, _("withdrawing biometric consent must be done in the student's page"))
+    yield from _guardian_errors(line, values)
+
+
+def _guardian_errors(line: int, values: dict[str, str]) -> Iterable[RowError]:
+    if any(values.get(column) for column in GUARDIAN_COLUMNS) and not values.get("guardian_name"):
+        yield RowError(line, _("guardian_name is empty but the row has other guardian columns"))
+    for column, limit in GUARDIAN_LIMITS.items():
+        if len(values.get(column, "")) > limit:
+            yield RowError(
+                line, _("%(column)s is longer than %(limit)s characters") % {"column": column, "limit": limit}
+            )
+    email = values.get("guardian_email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            yield RowError(line, _("guardian_email %(value)s is not an e-mail address") % {"value": email})
+
+
+def _guardian(values: dict[str, str]) -> _Guardian | None:
+    name = " ".join(values.get("guardian_name", "").split())
+    if not name:
+        return None
+    return _Guardian(
+        name=name,
+        relation=values.get("guardian_relation", ""),
+        email=values.get("guardian_email", ""),
+        phone=values.get("guardian_phone", ""),
+        notifications=_parse_bool(values.get("guardian_notifications", "")),
+    )
 
 
 def _parse_date(raw: str) -> dt.date | None:

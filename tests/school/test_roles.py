@@ -17,7 +17,9 @@ def school_permissions(group_name: str) -> set[str]:
 
 def test_secretaries_manage_every_school_model_and_teachers() -> None:
     expected = {
-        f"{action}_{model}" for model in [*SCHOOL_MODELS, "teacher"] for action in ("add", "change", "delete", "view")
+        f"{action}_{model}"
+        for model in [*SCHOOL_MODELS, "teacher", "guardian"]
+        for action in ("add", "change", "delete", "view")
     }
 
     assert school_permissions(SECRETARIES_GROUP) == expected

@@ -27,5 +27,6 @@ class Command(BaseCommand):
             raise CommandError(f"nothing was imported: {len(failure.errors)} error(s) in {file}") from None
         self.stdout.write(
             f"imported {report.rows} rows: {report.students_created} new students, "
-            f"{report.students_updated} updated, {report.enrollments_created} new enrollments"
+            f"{report.students_updated} updated, {report.enrollments_created} new enrollments, "
+            f"{report.guardians_created} new guardians, {report.guardians_updated} updated"
         )

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from attendance.services.demo import seed_demo_diary
 from cameras.services.demo import ensure_demo_camera
 from recognition.services.demo import enroll_demo_faces, ensure_demo_gallery
 from school.services.demo import DEMO_ADMIN, DEMO_TEACHER, seed_demo_school
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         enrolled = enroll_demo_faces()
         camera = ensure_demo_camera(school.classroom)
         gallery = ensure_demo_gallery(school.classroom)
+        seed_demo_diary(school.classroom, today=dt.date.today())
         self.stdout.write(
             f"Demo school ready: classroom {school.classroom.code} with {school.students} students, "
             f"{enrolled} with an enrolled face."
@@ -37,6 +39,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  gallery:       {gallery.title} with {gallery.photos.count()} photos to process "
             f"(http://127.0.0.1:8000/galleries/{gallery.pk}/)"
+        )
+        self.stdout.write(
+            f"  class diary:   http://127.0.0.1:8000/reports/classrooms/{school.classroom.code}/diary/ "
+            "(three weeks of rolls; Joe Biden absent the last days: his absence e-mails print on this console), "
+            "http://127.0.0.1:8000/reports/ (the school)"
         )
         self.stdout.write(f"  admin login:   {DEMO_ADMIN} / {password}")
         self.stdout.write(f"  teacher login: {DEMO_TEACHER} / {password}")
