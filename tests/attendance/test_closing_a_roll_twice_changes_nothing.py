@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from attendance.models import Presence, PresenceSource, Roll
 from attendance.tasks import close_due_rolls
@@ -19,10 +19,11 @@ def test_the_command_then_the_task_close_a_lesson_once() -> None:
     EnrollmentFactory(classroom=lesson.classroom)
     out = StringIO()
 
-    call_command("close_rolls", stdout=out)
-    first = Roll.objects.get(lesson=lesson)
-    again = close_due_rolls()
-    call_command("close_rolls", stdout=out)
+    with translation.override("en"):  # the school's default language is pt-BR
+        call_command("close_rolls", stdout=out)
+        first = Roll.objects.get(lesson=lesson)
+        again = close_due_rolls()
+        call_command("close_rolls", stdout=out)
 
     assert again == 0
     assert out.getvalue().splitlines() == ["1 roll closed, 1 absence recorded.", "0 rolls closed, 0 absences recorded."]

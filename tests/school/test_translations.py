@@ -18,15 +18,18 @@ MO = PO.with_suffix(".mo")
 
 
 def po_entries(text: str) -> dict[str, str]:
-    """msgid -> msgstr (msgstr[0] for plurals) of a .po file, header excluded."""
+    """msgid -> msgstr (msgstr[0] for plurals) of a .po file, header excluded. A message with a context (pgettext)
+    is keyed as the compiled catalogue keys it: context, EOT, msgid."""
     entries = {}
     for block in text.split("\n\n"):
-        if "#, fuzzy" in block:
-            entries[_field(block, "msgid")] = ""  # a fuzzy translation is not shipped
-            continue
         msgid = _field(block, "msgid")
+        context = _field(block, "msgctxt")
+        key = f"{context}\x04{msgid}" if context else msgid
+        if "#, fuzzy" in block:
+            entries[key] = ""  # a fuzzy translation is not shipped
+            continue
         if msgid:
-            entries[msgid] = _field(block, "msgstr") or _field(block, r"msgstr\[0\]")
+            entries[key] = _field(block, "msgstr") or _field(block, r"msgstr\[0\]")
     return entries
 
 
