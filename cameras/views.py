@@ -29,6 +29,7 @@ from cameras.services.access import can_monitor_cameras
 from cameras.services.frames import AsyncFrameReader, latest_still
 from cameras.services.kiosk import enrollment_thumbnail, kiosk_page_settings
 from cameras.services.overlay import placeholder_jpeg
+from cameras.services.recognition import warm_up_in_background
 from school.models import Classroom
 
 BOUNDARY = "frame"
@@ -116,6 +117,7 @@ def still(request: HttpRequest, pk: int) -> HttpResponse:
 def kiosk(request: HttpRequest, code: str) -> HttpResponse:
     """The kiosk page: this device's webcam takes the class's attendance (README, "The kiosk")."""
     classroom = _kiosk_classroom(request, code)
+    warm_up_in_background()  # the models load while the page starts its camera
     return render(
         request,
         "cameras/kiosk.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from functools import cache
@@ -50,6 +51,28 @@ def warm_up_camera_detector() -> None:
         camera_detector().warm_up()
     except Exception:
         logger.exception("the cameras' face detector could not be warmed up")
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
+
+
+def _forget_warm_up() -> None:
+    global _warm_up_thread
+    _warm_up_thread = None  # a forked child has none of its parent's threads
+
+
+os.register_at_fork(after_in_child=_forget_warm_up)
+
+
+def warm_up_in_background() -> None:
+    """Start loading the cameras' models in a thread of their own, once per process: a kiosk page was just served,
+    and its socket and first frame follow within a second or two, sooner than a cold load (~3 s) would end."""
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is None:
+            _warm_up_thread = threading.Thread(target=warm_up_camera_detector, name="face-models-warm-up", daemon=True)
+            _warm_up_thread.start()
 
 
 class RosterScope:

@@ -33,7 +33,9 @@ def driver() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def blinking_student(driver: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Chromium whose webcam sees Lin-Manuel Miranda looking at it and blinking once a second."""
-    video = write_y4m(blinking_portrait(CLIP_STUDENT[1]), tmp_path_factory.mktemp("webcam") / "blinking.y4m")
+    # Eyes shut for 300 ms a second, a real blink's length: a loaded machine's slower replies still catch one.
+    frames = blinking_portrait(CLIP_STUDENT[1], closed=3)
+    video = write_y4m(frames, tmp_path_factory.mktemp("webcam") / "blinking.y4m")
     with chromium_with_webcam(driver, video) as browser:
         yield browser
 
@@ -80,9 +82,11 @@ def open_kiosk(context: Any, server: str, code: str) -> Any:
     return kiosk
 
 
-def counters(kiosk: Any) -> tuple[int, int]:
+def counters(kiosk: Any) -> tuple[int, int, int]:
+    """Frames sent, replies, and frames sent because a reply took longer than the kiosk's reply timeout."""
     data = kiosk.locator("#kiosk")
-    return int(data.get_attribute("data-frames-sent")), int(data.get_attribute("data-replies"))
+    late = data.get_attribute("data-sent-after-timeout") or "0"
+    return int(data.get_attribute("data-frames-sent")), int(data.get_attribute("data-replies")), int(late)
 
 
 def test_a_blinking_student_is_marked_present_and_the_live_page_shows_it(
@@ -115,9 +119,11 @@ def test_a_blinking_student_is_marked_present_and_the_live_page_shows_it(
         expect(live.locator("#count-present")).to_have_text("1")
         expect(kiosk.locator("#kiosk-confirmation")).to_be_hidden()  # gone after its few seconds
         expect(kiosk.locator("#kiosk-no-lesson")).to_be_hidden()
-        sent, replies = counters(kiosk)
+        sent, replies, after_timeout = counters(kiosk)
         assert replies >= 3  # recognised twice, then the blink
-        assert sent - replies in (0, 1), "a frame was sent before the previous one's reply"
+        # Never a frame before the previous one's reply, unless that reply was later than the timeout (a cold
+        # server loading its models); the server drops such a frame without a reply.
+        assert sent - replies - after_timeout in (0, 1), "a frame was sent before the previous one's reply"
 
     presence = Presence.objects.get(lesson=lesson, student=student)
     assert (presence.status, presence.source) == ("present", "kiosk")
@@ -136,7 +142,7 @@ def test_a_photo_held_up_is_asked_to_blink_and_never_marked(serve: Callable[[], 
         expect(kiosk.locator("#kiosk-blink")).to_be_visible(timeout=MARKED_WITHIN_MS)
         expect(kiosk.locator("#kiosk")).to_have_attribute("data-faces", "blink")
         # While it waits for the blink the page sends faster: a dozen frames come in the next few seconds.
-        _sent, waiting_since = counters(kiosk)
+        _sent, waiting_since, _late = counters(kiosk)
         kiosk.wait_for_function(
             f"Number(document.getElementById('kiosk').dataset.replies) >= {waiting_since + 12}",
             timeout=MARKED_WITHIN_MS,
@@ -178,7 +184,7 @@ def test_until_the_camera_is_allowed_the_kiosk_waits_for_a_tap(
         expect(kiosk.locator("#connection")).to_have_attribute("data-state", "connected")
         expect(kiosk.locator("#kiosk-start-button")).to_be_visible()
         kiosk.wait_for_timeout(1500)
-        assert counters(kiosk) == (0, 0)  # nothing is filmed before the camera is allowed
+        assert counters(kiosk) == (0, 0, 0)  # nothing is filmed before the camera is allowed
 
         kiosk.locator("#kiosk-start-button").click()  # the browser asks; the user says no
         expect(kiosk.locator("#kiosk-camera-error")).to_be_visible()

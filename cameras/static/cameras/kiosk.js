@@ -49,6 +49,7 @@
   let lastReply = null;
   let framesSent = 0;
   let replies = 0;
+  let sentAfterTimeout = 0;  // frames sent while the previous one still awaited its reply (REPLY_TIMEOUT_MS)
   let confirmationTimer = null;
   let errorTimer = null;
 
@@ -110,6 +111,10 @@
     capture.width = Math.round(video.videoWidth * scale);
     capture.height = Math.round(video.videoHeight * scale);
     capture.getContext("2d").drawImage(video, 0, 0, capture.width, capture.height);  // as the camera sees, unmirrored
+    if (pendingSince !== null) {
+      sentAfterTimeout += 1;
+      root.dataset.sentAfterTimeout = sentAfterTimeout;
+    }
     lastSentAt = pendingSince = performance.now();
     schedule();  // the timeout, in case no reply comes
     capture.toBlob((blob) => {
