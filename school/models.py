@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+import uuid
+from pathlib import Path
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import User, UserManager
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 TEACHERS_GROUP = "Teachers"
 SECRETARIES_GROUP = "Secretaries"
+DATA_PROTECTION_GROUP = "Data protection"
 
 year_validators = [MinValueValidator(2000), MaxValueValidator(2100)]
 
@@ -96,6 +99,30 @@ class Student(models.Model):
         default=False,
         help_text=_("Photos in which the student can be recognised may be shared only with this consent."),
     )
+    biometric_consent_terms = models.ForeignKey(
+        "ConsentTerms",
+        verbose_name=_("biometric consent terms"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    image_consent_terms = models.ForeignKey(
+        "ConsentTerms",
+        verbose_name=_("image consent terms"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    left_on = models.DateField(
+        _("left on"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the student is made inactive; face data is removed after the retention period."),
+    )
     frigate_name = models.CharField(
         _("name in Frigate"),
         max_length=100,
@@ -111,6 +138,10 @@ class Student(models.Model):
         verbose_name = _("student")
         verbose_name_plural = _("students")
         ordering = ["full_name"]
+        permissions = [
+            ("export_student_data", _("Can export all data about a student")),
+            ("erase_student_data", _("Can erase a student's face data")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(biometric_consent=False) | Q(biometric_consent_at__isnull=False),
@@ -121,6 +152,105 @@ class Student(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.registration})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whatever path makes a student inactive (admin, import, shell), the retention clock starts that day.
+        left_on = None if self.active else (self.left_on or timezone.localdate())
+        if left_on != self.left_on:
+            self.left_on = left_on
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "left_on"}
+        super().save(*args, **kwargs)
+
+
+class ConsentKind(models.TextChoices):
+    BIOMETRIC = "biometric", _("biometric (face recognition)")
+    IMAGE = "image", _("image (sharing photos)")
+
+
+class ConsentTerms(models.Model):
+    """A published version of the text a guardian accepts: what is collected, for what, and for how long."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ConsentKind.choices)
+    version = models.CharField(_("version"), max_length=20, help_text=_("e.g. 2026.1"))
+    purpose = models.TextField(_("purpose"), help_text=_("What the data is used for, in one or two sentences."))
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent terms")
+        verbose_name_plural = _("consent terms")
+        ordering = ["kind", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "version"],
+                name="consent_terms_unique_kind_version",
+                violation_error_message=_("These terms already have a version with this number."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}"
+
+
+def consent_form_path(record: ConsentRecord, filename: str) -> str:
+    # The uploaded name is never trusted: only the extension of the re-encoded file is kept.
+    suffix = Path(filename).suffix.lower()[:5]
+    return f"consent/{record.student_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ConsentRecord(models.Model):
+    """One grant or withdrawal of a consent: the history is kept, the student row holds only the current state."""
+
+    student = models.ForeignKey(Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=16, choices=ConsentKind.choices)
+    granted = models.BooleanField(_("granted"), help_text=_("Unticked: the consent was withdrawn."))
+    terms = models.ForeignKey(
+        ConsentTerms,
+        verbose_name=_("terms"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    guardian = models.ForeignKey(
+        "Guardian",
+        verbose_name=_("guardian"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consents",
+    )
+    # Copied from the guardian when there is one, so the evidence survives an edit or deletion of that row.
+    given_by = models.CharField(_("given by"), max_length=160)
+    relation = models.CharField(_("relation"), max_length=40, blank=True)
+    signed_form = models.FileField(_("signed form"), upload_to=consent_form_path, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["student", "kind", "-recorded_at"], name="consent_student_kind_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(granted=False) | Q(terms__isnull=False),
+                name="consent_grant_has_terms",
+                violation_error_message=_("A consent is given to a version of the terms."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        action = _("granted") if self.granted else _("withdrawn")
+        return f"{self.get_kind_display()} {action} — {self.student}"
 
 
 class Guardian(models.Model):
@@ -310,3 +440,45 @@ class Teacher(User):
         proxy = True
         verbose_name = _("teacher")
         verbose_name_plural = _("teachers")
+
+
+class AccessKind(models.TextChoices):
+    FACE_PHOTO = "face_photo", _("face photo")
+    EVIDENCE_CROP = "evidence_crop", _("evidence crop")
+    GALLERY_ORIGINAL = "gallery_original", _("original gallery photo")
+    ALERT_SNAPSHOT = "alert_snapshot", _("alert snapshot")
+    REPORT_EXPORT = "report_export", _("report export")
+    DATA_EXPORT = "data_export", _("data export")
+    ERASURE = "erasure", _("erasure")
+
+
+class AccessLog(models.Model):
+    """Who viewed or downloaded personal data, and when: evidence a school shows its families (LGPD art. 37)."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Kept as text too: the entry must still say who after the account or the student is deleted.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=AccessKind.choices)
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_log",
+    )
+    registration = models.CharField(_("registration number"), max_length=32, blank=True, db_index=True)
+    target = models.CharField(_("what"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["student", "-at"], name="access_log_student_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_kind_display()} {self.target}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from school.models import SECRETARIES_GROUP, TEACHERS_GROUP
+from school.models import DATA_PROTECTION_GROUP, SECRETARIES_GROUP, TEACHERS_GROUP
 
 ALL = ("add", "change", "delete", "view")
 VIEW = ("view",)
@@ -31,6 +31,24 @@ SCHOOL_PERMISSIONS: dict[str, list[str]] = {
         *codenames("enrollment", VIEW),
         *codenames("lessonschedule", VIEW),
         *codenames("lesson", VIEW),
+    ],
+}
+
+# Consent evidence and the access log came with the privacy work (school migration 0007). Data protection (the
+# school's DPO, "encarregado" in LGPD) reads the log and answers families' requests; secretaries record consents.
+PRIVACY_PERMISSIONS: dict[str, list[str]] = {
+    SECRETARIES_GROUP: [
+        *codenames("consentterms", ("add", "change", "view")),
+        *codenames("consentrecord", ("add", "view")),
+    ],
+    DATA_PROTECTION_GROUP: [
+        *codenames("accesslog", VIEW),
+        *codenames("consentterms", VIEW),
+        *codenames("consentrecord", VIEW),
+        *codenames("student", VIEW),
+        *codenames("guardian", VIEW),
+        "export_student_data",
+        "erase_student_data",
     ],
 }
 

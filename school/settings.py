@@ -144,6 +144,16 @@ CELERY_BEAT_SCHEDULE["deliver-due-alerts"] = {"task": "monitoring.tasks.deliver_
 CELERY_BEAT_SCHEDULE["purge-camera-history"] = {"task": "cameras.tasks.purge_camera_history", "schedule": 3600.0}
 # Rolls of lessons that ended ROLL_CLOSE_AFTER_MINUTES ago are closed (attendance app), then absences checked.
 CELERY_BEAT_SCHEDULE["close-due-rolls"] = {"task": "attendance.tasks.close_due_rolls", "schedule": 60.0}
+# Personal data past its retention period (below) goes, once an hour (school app; the same as `purge_expired`).
+CELERY_BEAT_SCHEDULE["purge-expired-data"] = {"task": "school.tasks.purge_expired", "schedule": 3600.0}
+
+# --- Retention of personal data (README "Privacy" has the table) ------------------------------------------------
+# Days after which each kind of data is removed by `purge_expired` and its beat task. The rows that attendance law
+# needs stay (a sighting without its crop); images and face data go.
+EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 90, minimum=1)  # sightings' face crops
+ALERT_SNAPSHOT_RETENTION_DAYS = env_int("ALERT_SNAPSHOT_RETENTION_DAYS", 30, minimum=1)
+UNKNOWN_FACE_RETENTION_DAYS = env_int("UNKNOWN_FACE_RETENTION_DAYS", 30, minimum=1)  # unmatched faces' data
+BIOMETRIC_RETENTION_DAYS = env_int("BIOMETRIC_RETENTION_DAYS", 30, minimum=0)  # after a student leaves
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

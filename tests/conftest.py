@@ -68,7 +68,7 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     from cameras.roles import CAMERAS_PERMISSIONS
     from monitoring.roles import MONITORING_PERMISSIONS
     from recognition.roles import GALLERY_PERMISSIONS, RECOGNITION_PERMISSIONS
-    from school.roles import GUARDIAN_PERMISSIONS, SCHOOL_PERMISSIONS, grant
+    from school.roles import GUARDIAN_PERMISSIONS, PRIVACY_PERMISSIONS, SCHOOL_PERMISSIONS, grant
 
     request.getfixturevalue("transactional_db")
     grant(apps, "school", SCHOOL_PERMISSIONS)
@@ -79,6 +79,7 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     grant(apps, "school", GUARDIAN_PERMISSIONS)
     grant(apps, "attendance", DIARY_PERMISSIONS)
     grant(apps, "monitoring", MONITORING_PERMISSIONS)
+    grant(apps, "school", PRIVACY_PERMISSIONS)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from school.models import SECRETARIES_GROUP, TEACHERS_GROUP
+from school.models import DATA_PROTECTION_GROUP, SECRETARIES_GROUP, TEACHERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,28 @@ def test_secretaries_manage_every_school_model_and_teachers() -> None:
         for model in [*SCHOOL_MODELS, "teacher", "guardian"]
         for action in ("add", "change", "delete", "view")
     }
+    # Consent evidence is recorded and its terms published, never deleted or rewritten.
+    expected |= {
+        "add_consentterms",
+        "change_consentterms",
+        "view_consentterms",
+        "add_consentrecord",
+        "view_consentrecord",
+    }
 
     assert school_permissions(SECRETARIES_GROUP) == expected
+
+
+def test_data_protection_reads_the_access_log_and_answers_families_requests() -> None:
+    assert school_permissions(DATA_PROTECTION_GROUP) == {
+        "view_accesslog",
+        "view_consentterms",
+        "view_consentrecord",
+        "view_student",
+        "view_guardian",
+        "export_student_data",
+        "erase_student_data",
+    }
 
 
 def test_teachers_only_view_the_school_roster() -> None:
