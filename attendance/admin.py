@@ -4,10 +4,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import AttendanceLog, Device, Justification, Presence, PresenceChange, Roll
+from attendance.services.justifications import justification_document
+from school.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(Device)
@@ -80,7 +86,7 @@ class AttendanceLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(Roll)
-class RollAdmin(admin.ModelAdmin):
+class RollAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read only: rolls are closed by the system and confirmed on the live page."""
 
     list_display = ["lesson", "closed_at", "absences_recorded", "confirmed_at", "confirmed_by"]
@@ -89,19 +95,45 @@ class RollAdmin(admin.ModelAdmin):
     date_hierarchy = "closed_at"
     list_select_related = ["lesson__classroom", "confirmed_by"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class _ServedDocument:
+    """What the file widget shows for a stored document: its name, linked to the view that serves (and logs) it;
+    MEDIA_URL is never served."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def __init__(self, justification_id: int, name: str) -> None:
+        self.url = reverse("attendance:justification-document", args=[justification_id])
+        self.name = name.rsplit("/", 1)[-1]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentInput(forms.ClearableFileInput):
+    def format_value(self, value: Any) -> Any:
+        instance = getattr(value, "instance", None)
+        if self.is_initial(value) and instance is not None and instance.pk:
+            return _ServedDocument(instance.pk, value.name)
+        return super().format_value(value)
+
+
+class JustificationForm(forms.ModelForm):
+    class Meta:
+        model = Justification
+        fields = ["student", "start_date", "end_date", "reason", "document"]
+        widgets = {"document": DocumentInput}
+
+    def clean_document(self) -> Any:
+        # A new upload is checked and replaced by what may be stored (a PDF or a re-encoded image, a random name).
+        document = self.cleaned_data.get("document")
+        if isinstance(document, UploadedFile):
+            return justification_document(document)
+        return document
 
 
 @admin.register(Justification)
 class JustificationAdmin(admin.ModelAdmin):
-    list_display = ["student", "start_date", "end_date", "reason", "document", "recorded_by", "recorded_at"]
+    form = JustificationForm
+    list_display = ["student", "start_date", "end_date", "reason", "document_link", "recorded_by", "recorded_at"]
     list_filter = ["start_date", "student__enrollments__classroom"]
     search_fields = ["student__full_name", "student__registration", "reason"]
     date_hierarchy = "start_date"
@@ -109,6 +141,13 @@ class JustificationAdmin(admin.ModelAdmin):
     fields = ["student", "start_date", "end_date", "reason", "document", "recorded_by", "recorded_at"]
     readonly_fields = ["recorded_by", "recorded_at"]
     list_select_related = ["student", "recorded_by"]
+
+    @admin.display(description=_("document"))
+    def document_link(self, justification: Justification) -> SafeString | str:
+        if not justification.document:
+            return "—"
+        url = reverse("attendance:justification-document", args=[justification.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
 
     def save_model(self, request: HttpRequest, obj: Justification, form: forms.ModelForm, change: bool) -> None:
         if not change:

@@ -26,7 +26,9 @@ from attendance.services.sightings import record_sighting
 from attendance.services.state import attendance_state, presence_payload
 from school.api import Unprocessable
 from school.models import Classroom, Enrollment, Lesson, Student
+from school.openapi import refused
 from school.services.lessons import current_lesson
+from school.throttling import ScopedClientThrottle
 
 SESSION_OR_TOKEN_OR_DEVICE: list[type[BaseAuthentication]] = [ApiKeyAuthentication, *APIView.authentication_classes]
 
@@ -57,8 +59,21 @@ def classroom_by_code(code: str) -> Classroom:
 class SightingView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsDevice]
+    throttle_classes = [ScopedClientThrottle]  # per device
+    throttle_scope = "sightings"
 
-    @extend_schema(request=SightingSerializer, responses={201: SightingResultSerializer, 200: SightingResultSerializer})
+    @extend_schema(
+        request=SightingSerializer,
+        responses={
+            201: SightingResultSerializer,
+            200: SightingResultSerializer,
+            **refused(401, "bad_api_key"),
+            **refused(403, "wrong_classroom"),
+            **refused(
+                422, "unknown_classroom", "unknown_student", "not_enrolled", "no_consent", "roll_closed", "no_lesson"
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         form = SightingSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -84,6 +99,10 @@ class SightingView(APIView):
             device=device,
             dedup_seconds=settings.DEDUP_MIN_SECONDS,
         )
+        if sighting.no_consent:
+            raise Unprocessable(
+                "no_consent", _("The student has no biometric consent: the sighting was not kept and marks nobody.")
+            )
         if sighting.lesson is not None and sighting.presence is None:
             raise Unprocessable(
                 "roll_closed",
@@ -114,29 +133,36 @@ def _student(data: dict[str, Any]) -> Student:
     return student
 
 
+CLASSROOM_SCHEMA = inline_serializer(
+    "Classroom",
+    {
+        "id": serializers.IntegerField(),
+        "code": serializers.CharField(),
+        "name": serializers.CharField(),
+        "school_year": serializers.IntegerField(),
+        "students": inline_serializer(
+            "EnrolledStudent",
+            {
+                "id": serializers.IntegerField(),
+                "registration": serializers.CharField(),
+                "name": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
 class ClassroomByCodeView(APIView):
     authentication_classes = SESSION_OR_TOKEN_OR_DEVICE
     permission_classes = [CanFollowOrIsDevice]
 
     @extend_schema(
-        responses=inline_serializer(
-            "Classroom",
-            {
-                "id": serializers.IntegerField(),
-                "code": serializers.CharField(),
-                "name": serializers.CharField(),
-                "school_year": serializers.IntegerField(),
-                "students": inline_serializer(
-                    "EnrolledStudent",
-                    {
-                        "id": serializers.IntegerField(),
-                        "registration": serializers.CharField(),
-                        "name": serializers.CharField(),
-                    },
-                    many=True,
-                ),
-            },
-        )
+        responses={
+            200: CLASSROOM_SCHEMA,
+            **refused(401, "bad_api_key"),
+            **refused(403, "wrong_classroom"),
+        }
     )
     def get(self, request: Request, code: str) -> Response:
         classroom = get_object_or_404(Classroom, code=code)
@@ -172,7 +198,15 @@ class CurrentLessonView(APIView):
     authentication_classes = SESSION_OR_TOKEN_OR_DEVICE
     permission_classes = [CanFollowOrIsDevice]
 
-    @extend_schema(parameters=[OpenApiParameter("classroom_code", str, required=True)], responses=LESSON_SCHEMA)
+    @extend_schema(
+        parameters=[OpenApiParameter("classroom_code", str, required=True)],
+        responses={
+            200: LESSON_SCHEMA,
+            **refused(401, "bad_api_key"),
+            **refused(403, "wrong_classroom"),
+            **refused(422, "unknown_classroom", "no_lesson"),
+        },
+    )
     def get(self, request: Request) -> Response:
         classroom = classroom_by_code(request.query_params.get("classroom_code", ""))
         check_follow(request, classroom)
@@ -205,7 +239,8 @@ STATE_SCHEMA = inline_serializer(
                 "name": serializers.CharField(),
                 "registration": serializers.CharField(),
                 "photo_url": serializers.CharField(allow_null=True),
-                "presence": PRESENCE_SCHEMA,
+                # None until the student is seen or marked (or the roll closes).
+                "presence": type(PRESENCE_SCHEMA)(allow_null=True),
             },
             many=True,
         ),
@@ -218,7 +253,10 @@ STATE_SCHEMA = inline_serializer(
 
 
 class AttendanceStateView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("lesson_id", int, required=True)], responses=STATE_SCHEMA)
+    @extend_schema(
+        parameters=[OpenApiParameter("lesson_id", int, required=True)],
+        responses={200: STATE_SCHEMA, **refused(404, description="No lesson has that id."), **refused(422, "invalid")},
+    )
     def get(self, request: Request) -> Response:
         try:
             lesson_id = int(request.query_params.get("lesson_id", ""))
@@ -230,7 +268,10 @@ class AttendanceStateView(APIView):
 
 
 class ManualPresenceView(APIView):
-    @extend_schema(request=ManualPresenceSerializer, responses=PRESENCE_SCHEMA)
+    @extend_schema(
+        request=ManualPresenceSerializer,
+        responses={200: PRESENCE_SCHEMA, **refused(403, "roll_edit_window_closed")},
+    )
     def put(self, request: Request, lesson_id: int, student_id: int) -> Response:
         lesson = get_object_or_404(Lesson.objects.select_related("classroom"), pk=lesson_id)
         check_follow(request, lesson.classroom)
@@ -258,7 +299,7 @@ ROLL_SCHEMA = inline_serializer(
 
 
 class RollConfirmView(APIView):
-    @extend_schema(request=None, responses=ROLL_SCHEMA)
+    @extend_schema(request=None, responses={200: ROLL_SCHEMA, **refused(422, "roll_not_closed")})
     def post(self, request: Request, lesson_id: int) -> Response:
         """The classroom's teacher (or a secretary) confirms the lesson's closed roll; 422 roll_not_closed before."""
         lesson = get_object_or_404(Lesson.objects.select_related("classroom"), pk=lesson_id)

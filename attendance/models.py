@@ -94,6 +94,8 @@ class AttendanceLog(models.Model):
         indexes = [
             models.Index(fields=["student", "camera", "seen_at"]),
             models.Index(fields=["student", "device", "seen_at"]),
+            # The hourly retention purge reads only the sightings that still hold a crop.
+            models.Index(fields=["seen_at"], condition=~models.Q(crop=""), name="attendancelog_crop_seen_at"),
         ]
 
     def __str__(self) -> str:
@@ -276,9 +278,7 @@ class NoticeEmail(models.Model):
         GUARDIAN = "guardian", _("Guardian")
         TEACHER = "teacher", _("Teacher")
 
-    notice = models.ForeignKey(
-        AbsenceNotice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="emails"
-    )
+    notice = models.ForeignKey(AbsenceNotice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="emails")
     recipient_kind = models.CharField(_("recipient"), max_length=8, choices=Recipient.choices)
     address = models.EmailField(_("address"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -8,17 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from attendance.models import AbsenceNotice, NoticeEmail
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from school.admin_mixins import ReadOnlyAdminMixin
 
 
 class NoticeEmailInline(admin.TabularInline):
@@ -32,7 +22,7 @@ class NoticeEmailInline(admin.TabularInline):
 
 
 @admin.register(AbsenceNotice)
-class AbsenceNoticeAdmin(ReadOnlyAdmin):
+class AbsenceNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["student", "kind", "key", "created_at"]
     list_filter = ["kind"]
     search_fields = ["student__full_name", "student__registration"]
@@ -42,7 +32,7 @@ class AbsenceNoticeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NoticeEmail)
-class NoticeEmailAdmin(ReadOnlyAdmin):
+class NoticeEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["address", "recipient_kind", "notice", "sent_at", "error"]
     list_filter = ["recipient_kind"]
     search_fields = ["address", "notice__student__full_name"]

@@ -31,7 +31,10 @@ from attendance.services.reports import (
     school_rows,
     student_report,
 )
-from school.models import Classroom, Student
+from school.api import DownloadView
+from school.models import AccessKind, Classroom, Student
+from school.openapi import refused
+from school.services.access_log import log_access
 
 
 class BadPeriod(APIException):
@@ -71,18 +74,32 @@ def _student(request: Request, registration: str) -> Student:
     return student
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+def _download(
+    request: Request, content: bytes, content_type: str, filename: str, student: Student | None, target: str
+) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_access(
+        request._request, AccessKind.REPORT_EXPORT, student=student, target=target or filename, user=request.user
+    )
     return response
 
 
-def _csv(content: bytes, filename: str) -> HttpResponse:
-    return _download(content, "text/csv; charset=utf-8", filename)
+def _csv(
+    request: Request, content: bytes, filename: str, student: Student | None = None, target: str = ""
+) -> HttpResponse:
+    return _download(request, content, "text/csv; charset=utf-8", filename, student, target)
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    return _download(content, "application/pdf", filename)
+def _pdf(
+    request: Request, content: bytes, filename: str, student: Student | None = None, target: str = ""
+) -> HttpResponse:
+    return _download(request, content, "application/pdf", filename, student, target)
+
+
+def _span(filename: str, report: StudentReport) -> str:
+    """What the access log records of a student's report: its file and period."""
+    return f"{filename} {report.start:%Y-%m-%d}/{report.end:%Y-%m-%d}"
 
 
 # --- JSON shapes ---------------------------------------------------------------------------------------------------
@@ -236,60 +253,71 @@ STUDENT_SCHEMA = inline_serializer(
     },
 )
 MONTH = OpenApiParameter("month", str, description="YYYY-MM (default: this month)")
-FROM = OpenApiParameter("from", OpenApiTypes.DATE, description="first day (default: 1 January of this year)")
-TO = OpenApiParameter("to", OpenApiTypes.DATE, description="last day, inclusive (default: today)")
+# YYYY-MM-DD, or empty like an unset one (what the report pages' links send): a date format would refuse empty.
+DATE_OR_EMPTY = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+FROM = OpenApiParameter(
+    "from", str, pattern=DATE_OR_EMPTY, description="first day, YYYY-MM-DD (default: 1 January of this year)"
+)
+TO = OpenApiParameter("to", str, pattern=DATE_OR_EMPTY, description="last day, inclusive, YYYY-MM-DD (default: today)")
+#: A month or a period that cannot be read (parse_month, parse_period).
+BAD_MONTH = refused(400, "invalid_month")
+BAD_PERIOD = refused(400, "invalid_date", "invalid_period", "period_too_long")
 CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 with BOM, ';'-separated")}
 PDF = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}
 
 
 # --- Views ---------------------------------------------------------------------------------------------------------
 class ClassroomDiaryView(APIView):
-    @extend_schema(parameters=[MONTH], responses=DIARY_SCHEMA, operation_id="reports_classroom_diary")
+    @extend_schema(
+        parameters=[MONTH], responses={200: DIARY_SCHEMA, **BAD_MONTH}, operation_id="reports_classroom_diary"
+    )
     def get(self, request: Request, code: str) -> Response:
         return Response(diary_payload(classroom_diary(_classroom(request, code), _month(request))))
 
 
-class ClassroomDiaryCsvView(APIView):
-    @extend_schema(parameters=[MONTH], responses=CSV, operation_id="reports_classroom_diary_csv")
+class ClassroomDiaryCsvView(DownloadView):
+    @extend_schema(parameters=[MONTH], responses={**CSV, **BAD_MONTH}, operation_id="reports_classroom_diary_csv")
     def get(self, request: Request, code: str) -> HttpResponse:
         diary = classroom_diary(_classroom(request, code), _month(request))
-        return _csv(report_exports.diary_csv(diary), f"diary-{diary.classroom.code}-{diary.month:%Y-%m}.csv")
+        return _csv(request, report_exports.diary_csv(diary), f"diary-{diary.classroom.code}-{diary.month:%Y-%m}.csv")
 
 
-class ClassroomDiaryPdfView(APIView):
-    @extend_schema(parameters=[MONTH], responses=PDF, operation_id="reports_classroom_diary_pdf")
+class ClassroomDiaryPdfView(DownloadView):
+    @extend_schema(parameters=[MONTH], responses={**PDF, **BAD_MONTH}, operation_id="reports_classroom_diary_pdf")
     def get(self, request: Request, code: str) -> HttpResponse:
         diary = classroom_diary(_classroom(request, code), _month(request))
-        return _pdf(report_exports.diary_pdf(diary), f"diary-{diary.classroom.code}-{diary.month:%Y-%m}.pdf")
+        return _pdf(request, report_exports.diary_pdf(diary), f"diary-{diary.classroom.code}-{diary.month:%Y-%m}.pdf")
 
 
 class StudentReportView(APIView):
-    @extend_schema(parameters=[FROM, TO], responses=STUDENT_SCHEMA, operation_id="reports_student")
+    @extend_schema(parameters=[FROM, TO], responses={200: STUDENT_SCHEMA, **BAD_PERIOD}, operation_id="reports_student")
     def get(self, request: Request, registration: str) -> Response:
         student = _student(request, registration)
         return Response(student_payload(student_report(student, *_period(request))))
 
 
-class StudentReportCsvView(APIView):
-    @extend_schema(parameters=[FROM, TO], responses=CSV, operation_id="reports_student_csv")
+class StudentReportCsvView(DownloadView):
+    @extend_schema(parameters=[FROM, TO], responses={**CSV, **BAD_PERIOD}, operation_id="reports_student_csv")
     def get(self, request: Request, registration: str) -> HttpResponse:
         report = student_report(_student(request, registration), *_period(request))
-        return _csv(report_exports.student_csv(report), f"student-{report.student.registration}.csv")
+        filename = f"student-{report.student.registration}.csv"
+        return _csv(request, report_exports.student_csv(report), filename, report.student, _span(filename, report))
 
 
-class StudentReportPdfView(APIView):
-    @extend_schema(parameters=[FROM, TO], responses=PDF, operation_id="reports_student_pdf")
+class StudentReportPdfView(DownloadView):
+    @extend_schema(parameters=[FROM, TO], responses={**PDF, **BAD_PERIOD}, operation_id="reports_student_pdf")
     def get(self, request: Request, registration: str) -> HttpResponse:
         report = student_report(_student(request, registration), *_period(request))
-        return _pdf(report_exports.student_pdf(report), f"student-{report.student.registration}.pdf")
+        filename = f"student-{report.student.registration}.pdf"
+        return _pdf(request, report_exports.student_pdf(report), filename, report.student, _span(filename, report))
 
 
-class SchoolCsvView(APIView):
-    @extend_schema(parameters=[FROM, TO], responses=CSV, operation_id="reports_school_csv")
+class SchoolCsvView(DownloadView):
+    @extend_schema(parameters=[FROM, TO], responses={**CSV, **BAD_PERIOD}, operation_id="reports_school_csv")
     def get(self, request: Request) -> HttpResponse:
         classrooms = report_classrooms(request.user)
         if classrooms is None:
             raise PermissionDenied(_("Only teachers and the secretaries may see reports."))
         start, end = _period(request)
         rows = school_rows(start, end, classrooms=classrooms)
-        return _csv(report_exports.school_csv(rows), f"school-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv")
+        return _csv(request, report_exports.school_csv(rows), f"school-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv")

@@ -19,4 +19,9 @@ urlpatterns = [
     path("classes/<str:code>/live/", views.live_class, name="live"),
     path("classes/<str:code>/rolls/<int:lesson_id>/confirm/", views.confirm_lesson_roll, name="confirm-roll"),
     path("attendance/evidence/<int:log_id>.jpg", views.evidence_crop, name="evidence"),
+    path(
+        "attendance/justifications/<int:justification_id>/document",
+        views.justification_document,
+        name="justification-document",
+    ),
 ]

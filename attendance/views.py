@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from attendance.models import AttendanceLog, Roll
+from attendance.models import AttendanceLog, Justification, Roll
 from attendance.services.access import can_follow, followed_classrooms
 from attendance.services.roll import confirm_roll
-from school.models import Classroom, Lesson
+from school.models import AccessKind, Classroom, Lesson
+from school.services.access_log import log_access
 from school.services.lessons import current_lesson
 
 
@@ -92,9 +93,40 @@ def confirm_lesson_roll(request: HttpRequest, code: str, lesson_id: int) -> Http
 
 @login_required
 def evidence_crop(request: HttpRequest, log_id: int) -> FileResponse:
-    log = get_object_or_404(AttendanceLog.objects.select_related("classroom"), pk=log_id)
+    log = get_object_or_404(AttendanceLog.objects.select_related("classroom", "student"), pk=log_id)
     if not can_follow(request.user, log.classroom):
         raise PermissionDenied
     if not log.crop:
         raise Http404
-    return FileResponse(log.crop.open("rb"), content_type="image/jpeg")
+    response = FileResponse(log.crop.open("rb"), content_type="image/jpeg")
+    log_access(request, AccessKind.EVIDENCE_CROP, student=log.student, target=f"attendance log {log.pk}")
+    return response
+
+
+@login_required
+def justification_document(request: HttpRequest, justification_id: int) -> FileResponse:
+    """A justification's document (often a medical certificate): to secretaries, and to the teachers of a classroom
+    the student is enrolled in."""
+    if not request.user.has_perm("attendance.view_justification"):
+        raise PermissionDenied
+    justification = get_object_or_404(Justification.objects.select_related("student"), pk=justification_id)
+    if not followed_classrooms(request.user).filter(enrollments__student=justification.student).exists():
+        raise PermissionDenied
+    if not justification.document:
+        raise Http404
+    try:
+        handle = justification.document.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = (justification.document.name or "").rsplit("/", 1)[-1]
+    # Stored documents are PDFs or re-encoded images (school.services.uploads); the name is ours, not the upload's.
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"justification-{justification.student.registration}-{name}"
+    )
+    log_access(
+        request,
+        AccessKind.JUSTIFICATION_DOCUMENT,
+        student=justification.student,
+        target=f"justification {justification.pk}",
+    )
+    return response

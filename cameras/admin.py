@@ -16,14 +16,6 @@ from cameras.models import Camera
 from cameras.services.status import set_camera_status
 from cameras.widgets import AnalyticsEditor
 
-STATE_COLOURS = {
-    Camera.State.RUNNING: "#2e7d32",
-    Camera.State.CONNECTING: "#1565c0",
-    Camera.State.RECONNECTING: "#ef6c00",
-    Camera.State.ERROR: "#c62828",
-    Camera.State.DISABLED: "#757575",
-    Camera.State.IDLE: "#9e9e9e",
-}
 # Written by the processor only; the admin saves just the configuration, so a save never overwrites live status.
 STATUS_FIELDS = ("state", "last_frame_at", "measured_fps", "last_error", "updated_at")
 
@@ -54,18 +46,15 @@ class CameraAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, camera: Camera) -> SafeString:
-        return format_html(
-            '<span style="background:{};color:#fff;border-radius:8px;padding:1px 8px;white-space:nowrap">{}</span>',
-            STATE_COLOURS.get(Camera.State(camera.state), "#9e9e9e"),
-            camera.get_state_display(),
-        )
+        # Each state's colour is in static/chamada-admin.css (the CSP refuses style attributes).
+        return format_html('<span class="badge state-{}">{}</span>', camera.state, camera.get_state_display())
 
     @admin.display(description=_("live view"))
     def live_view(self, camera: Camera) -> SafeString:
         if not camera.pk:
             return format_html("{}", "-")
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:480px;background:#222">',
+            '<img src="{}" alt="{}" class="camera-live-view">',
             reverse("cameras:live", args=[camera.pk]),
             _("Live view of the camera"),
         )

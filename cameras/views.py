@@ -30,7 +30,8 @@ from cameras.services.frames import AsyncFrameReader, latest_still
 from cameras.services.kiosk import enrollment_thumbnail, kiosk_page_settings
 from cameras.services.overlay import placeholder_jpeg
 from cameras.services.recognition import warm_up_in_background
-from school.models import Classroom
+from school.models import AccessKind, Classroom, Student
+from school.services.access_log import log_access
 
 BOUNDARY = "frame"
 #: The relay looks for a new frame this often: the processor publishes at most 5 fps.
@@ -137,7 +138,10 @@ def kiosk_photo(request: HttpRequest, code: str, student_id: int) -> HttpRespons
     jpeg = enrollment_thumbnail(classroom, student_id)
     if jpeg is None:
         raise Http404(_("No photo of this student."))
-    return HttpResponse(jpeg, content_type="image/jpeg")
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    student = Student.objects.filter(pk=student_id).first()
+    log_access(request, AccessKind.FACE_PHOTO, student=student, target=f"kiosk {classroom.code} thumbnail")
+    return response
 
 
 def _kiosk_classroom(request: HttpRequest, code: str) -> Classroom:

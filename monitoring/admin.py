@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 from monitoring.models import Alert, AlertDelivery, AlertStatus, MonitorHeartbeat, SerialDevice
 from monitoring.services.delivery import retry_dead
 from monitoring.services.publish import acknowledge
+from school.admin_mixins import ReadOnlyAdminMixin
 
-SEVERITY_COLOURS = {"info": "#1565c0", "warning": "#ef6c00", "critical": "#c62828"}
 # Alerts and deliveries are written by Chamada alone: the admin shows them, acknowledges and retries.
 ALERT_FIELDS = (
     "uuid",
@@ -48,18 +48,7 @@ DELIVERY_FIELDS = (
 SERIAL_STATUS_FIELDS = ("state", "last_heartbeat_at", "uptime_s", "rssi_dbm", "last_line", "last_error")
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
+class DeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AlertDelivery
     extra = 0
     fields = DELIVERY_FIELDS
@@ -83,18 +72,15 @@ class AlertAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("severity"), ordering="severity")
     def severity_badge(self, alert: Alert) -> SafeString:
-        return format_html(
-            '<span style="background:{};color:#fff;border-radius:8px;padding:1px 8px">{}</span>',
-            SEVERITY_COLOURS.get(alert.severity, "#757575"),
-            alert.get_severity_display(),
-        )
+        # Each severity's colour is in static/chamada-admin.css (the CSP refuses style attributes).
+        return format_html('<span class="badge severity-{}">{}</span>', alert.severity, alert.get_severity_display())
 
     @admin.display(description=_("snapshot"))
     def snapshot_image(self, alert: Alert) -> SafeString:
         if not alert.snapshot:
             return format_html("{}", "-")
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:240px;border-radius:4px">',
+            '<img src="{}" alt="{}" class="alert-snapshot">',
             reverse("monitoring:alert-snapshot", args=[alert.pk]),
             _("Snapshot"),
         )

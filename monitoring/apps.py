@@ -8,7 +8,8 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # The other apps announce what happened with their own signals; monitoring listens. They never import it.
-        from monitoring import receivers, worker_heartbeat
+        from monitoring import receivers, retention, worker_heartbeat
 
         receivers.connect()
+        retention.connect()  # alert snapshots join the school's purge_expired
         worker_heartbeat.connect()  # Celery workers keep a heartbeat key in Redis; /health counts them

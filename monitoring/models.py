@@ -80,7 +80,12 @@ class Alert(models.Model):
                 name="alert_one_unresolved_per_source",
             ),
         ]
-        indexes = [models.Index(fields=["status", "type"]), models.Index(fields=["camera", "status"])]
+        indexes = [
+            models.Index(fields=["status", "type"]),
+            models.Index(fields=["camera", "status"]),
+            # The hourly retention purge reads only the alerts that still hold a snapshot.
+            models.Index(fields=["first_seen"], condition=~Q(snapshot=""), name="alert_snapshot_first_seen"),
+        ]
         permissions = [("control_alert_processing", _("Can start, stop and restart alert processing"))]
 
     def __str__(self) -> str:

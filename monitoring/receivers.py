@@ -6,8 +6,10 @@ from typing import Any
 
 from attendance.signals import absence_noticed, presence_marked
 from cameras.signals import unknown_face_seen, zone_intrusion_seen
+from monitoring.erasure import alert_snapshots
 from monitoring.events import AlertEvent, Detection
 from monitoring.services.publish import publish
+from school.signals import face_data_erasure
 
 
 def connect() -> None:
@@ -15,6 +17,7 @@ def connect() -> None:
     zone_intrusion_seen.connect(alert_zone_intrusion, dispatch_uid="monitoring.zone_intrusion")
     presence_marked.connect(alert_student_recognised, dispatch_uid="monitoring.student_recognised")
     absence_noticed.connect(alert_absence_noticed, dispatch_uid="monitoring.absence_noticed")
+    face_data_erasure.connect(alert_snapshots, dispatch_uid="monitoring.erasure_alert_snapshots")
 
 
 def face_detection(box: tuple[int, int, int, int], frame_size: tuple[int, int], metadata: dict[str, Any]) -> Detection:

@@ -24,7 +24,8 @@ from monitoring.models import Alert, AlertSeverity, AlertStatus
 from monitoring.services.history import MAX_HISTORY_MINUTES, HourOfDay, camera_history, people_by_hour
 from monitoring.services.monitor import can_monitor
 from monitoring.services.publish import acknowledge
-from school.models import Classroom
+from school.models import AccessKind, Classroom, Student
+from school.services.access_log import log_access
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -44,6 +45,10 @@ def alert_snapshot(request: HttpRequest, alert_id: int) -> FileResponse:
         raise Http404
     response = FileResponse(alert.snapshot.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
+    # Unknown faces have no student; a zone intrusion or a recognition names the one it saw.
+    student_id = (alert.payload or {}).get("student_id")
+    student = Student.objects.filter(pk=student_id).first() if isinstance(student_id, int) else None
+    log_access(request, AccessKind.ALERT_SNAPSHOT, student=student, target=f"alert {alert.pk} ({alert.type})")
     return response
 
 

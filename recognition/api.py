@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recognition.engine import ImageRejected
+from recognition.engine.errors import RejectionCode
 from recognition.models import FacePhoto, RejectionReason
 from recognition.serializers import (
     FacePhotoSerializer,
@@ -23,6 +24,8 @@ from recognition.services.enrollment import EnrollmentRefused, add_face_photo, d
 from recognition.services.recognize import UnknownClassroom, recognize_image
 from school.api import Unprocessable
 from school.models import Student
+from school.openapi import refused
+from school.throttling import ScopedClientThrottle
 
 
 def rejection_error(code: str, technical_detail: str) -> Unprocessable:
@@ -46,6 +49,8 @@ class CanRecognize(permissions.BasePermission):
 class StudentFacesView(APIView):
     permission_classes = [permissions.IsAuthenticated, FacePhotoPermission]
     parser_classes = [MultiPartParser]
+    throttle_classes = [ScopedClientThrottle]  # uploads only: reads are not counted
+    throttle_scope = "uploads"
     queryset = FacePhoto.objects.all()
 
     @extend_schema(responses=FacePhotoSerializer(many=True))
@@ -54,7 +59,10 @@ class StudentFacesView(APIView):
         photos = FacePhoto.objects.filter(student=student).order_by("created_at")
         return Response(FacePhotoSerializer(photos, many=True).data)
 
-    @extend_schema(request=FaceUploadSerializer, responses={201: FacePhotoSerializer, 200: FacePhotoSerializer})
+    @extend_schema(
+        request=FaceUploadSerializer,
+        responses={201: FacePhotoSerializer, 200: FacePhotoSerializer, **refused(422, *RejectionReason.values)},
+    )
     def post(self, request: Request, student_id: int) -> Response:
         student = get_object_or_404(Student, pk=student_id)
         form = FaceUploadSerializer(data=request.data)
@@ -88,8 +96,16 @@ class FacePhotoDetailView(APIView):
 class RecognizeView(APIView):
     permission_classes = [permissions.IsAuthenticated, CanRecognize]
     parser_classes = [MultiPartParser]
+    throttle_classes = [ScopedClientThrottle]
+    throttle_scope = "recognize"
 
-    @extend_schema(request=RecognizeRequestSerializer, responses=RecognitionSerializer)
+    @extend_schema(
+        request=RecognizeRequestSerializer,
+        responses={
+            200: RecognitionSerializer,
+            **refused(422, RejectionCode.NOT_AN_IMAGE, RejectionCode.TOO_LARGE, "unknown_classroom"),
+        },
+    )
     def post(self, request: Request) -> Response:
         form = RecognizeRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)

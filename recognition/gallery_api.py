@@ -32,7 +32,7 @@ from recognition.gallery_serializers import (
     ProcessStatusSerializer,
     QueuedSerializer,
 )
-from recognition.models import FaceMatch, Gallery, GalleryPhoto, PhotoFace, PhotoJob
+from recognition.models import FaceMatch, Gallery, GalleryPhoto, PhotoFace, PhotoJob, RejectionReason
 from recognition.services.face_review import AssignmentRefused, assign_face
 from recognition.services.gallery import (
     add_gallery_photos,
@@ -43,6 +43,8 @@ from recognition.services.gallery import (
 )
 from school.api import Unprocessable
 from school.models import Student
+from school.openapi import refused
+from school.throttling import ScopedClientThrottle
 
 
 def staff_with(*perms: str) -> type[permissions.BasePermission]:
@@ -62,6 +64,8 @@ CanViewGallery = staff_with("recognition.view_gallery", "recognition.view_facema
 class GalleryPhotosView(APIView):
     permission_classes = [permissions.IsAuthenticated, staff_with("recognition.add_galleryphoto")]
     parser_classes = [MultiPartParser]
+    throttle_classes = [ScopedClientThrottle]
+    throttle_scope = "uploads"
 
     @extend_schema(request=GalleryUploadSerializer, responses={201: AddedPhotoSerializer(many=True)})
     def post(self, request: Request, gallery_id: int) -> Response:
@@ -87,7 +91,13 @@ class ProcessFacesView(APIView):
     permission_classes = [permissions.IsAuthenticated, staff_with("recognition.change_photojob")]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(request=ProcessFacesRequestSerializer, responses=ProcessFacesSerializer)
+    @extend_schema(
+        request=ProcessFacesRequestSerializer,
+        responses={
+            200: ProcessFacesSerializer,
+            **refused(422, RejectionReason.NOT_AN_IMAGE, RejectionReason.TOO_LARGE),
+        },
+    )
     def post(self, request: Request, gallery_id: int, photo_id: int) -> Response:
         photo = get_object_or_404(GalleryPhoto.objects.select_related("gallery"), pk=photo_id, gallery_id=gallery_id)
         form = ProcessFacesRequestSerializer(data=request.data)
@@ -238,7 +248,11 @@ class AssignFaceView(APIView):
 
     @extend_schema(
         request=AssignFaceRequestSerializer,
-        responses={200: AssignedFaceSerializer},
+        responses={
+            200: AssignedFaceSerializer,
+            **refused(403, description="Enrolling the face also needs the permission to add face photos."),
+            **refused(422, "unknown_student", "face_gone", *RejectionReason.values),
+        },
         description="422 codes: unknown_student; with enroll, no_consent or the enrollment rejection of the "
         "cropped face (no_face, multiple_faces, face_too_small, too_blurry); face_gone when the photo was "
         "processed again meanwhile. Nothing is written on a 422.",

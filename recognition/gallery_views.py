@@ -25,6 +25,7 @@ from recognition.services.gallery_pages import (
     photo_page,
     upload_outcomes,
 )
+from school.throttling import throttled
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -101,6 +102,7 @@ def gallery_detail(request: HttpRequest, gallery_id: int) -> HttpResponse:
 
 @require_POST
 @gallery_viewer_required
+@throttled("uploads")
 def gallery_upload(request: HttpRequest, gallery_id: int) -> HttpResponse:
     """Store the uploaded files (a plain multiple-file form) and show the page with each file's outcome."""
     _require(request, "recognition.add_galleryphoto")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from recognition.models import FacePhoto
+from recognition.models import FacePhoto, RejectionReason
 
 
 class FaceBoxSerializer(serializers.Serializer):
@@ -15,6 +16,8 @@ class FaceBoxSerializer(serializers.Serializer):
 
 class FacePhotoSerializer(serializers.ModelSerializer):
     box = FaceBoxSerializer(allow_null=True, read_only=True)
+    # null unless the photo was rejected (the model keeps "", which no reason code is).
+    rejection_code = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     duplicate = serializers.SerializerMethodField()
 
@@ -37,6 +40,10 @@ class FacePhotoSerializer(serializers.ModelSerializer):
             "duplicate",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=RejectionReason.choices, allow_null=True))
+    def get_rejection_code(self, photo: FacePhoto) -> str | None:
+        return photo.rejection_code or None
 
     def get_image_url(self, photo: FacePhoto) -> str:
         return reverse("recognition:face-photo-image", args=[photo.pk])

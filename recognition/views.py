@@ -9,16 +9,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from recognition.models import FacePhoto, GalleryPhoto
+from recognition.models import FaceMatch, FacePhoto, GalleryPhoto
 from recognition.services.privacy import PhotoNotProcessed, public_rendition
+from school.models import AccessKind, Student
+from school.services.access_log import log_access
 
 
 @permission_required("recognition.view_facephoto", raise_exception=True)
 @cache_control(private=True, max_age=3600)
 def face_photo_image(request: HttpRequest, pk: int) -> FileResponse:
     """The stored photo, for staff only: face photos are never served from a public media URL."""
-    photo = get_object_or_404(FacePhoto, pk=pk)
-    return FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
+    photo = get_object_or_404(FacePhoto.objects.select_related("student"), pk=pk)
+    response = FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
+    log_access(request, AccessKind.FACE_PHOTO, student=photo.student, target=f"face photo {photo.pk}")
+    return response
 
 
 def _is_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -51,9 +55,25 @@ def gallery_photo_public(request: HttpRequest, gallery_id: int, photo_id: int) -
 @permission_required("recognition.change_gallery", raise_exception=True)
 @cache_control(private=True, max_age=3600)
 def gallery_photo_original(request: HttpRequest, gallery_id: int, photo_id: int) -> FileResponse:
-    """The photo as uploaded, faces and all: staff who manage galleries only."""
+    """The photo unblurred (as stored: re-encoded on upload), faces and all: staff who manage galleries only."""
     photo = get_object_or_404(GalleryPhoto, pk=photo_id, gallery_id=gallery_id)
-    return FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
+    response = FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
+    # One entry per view: the student when one is found in the photo, everyone found listed in what was seen.
+    students = _students_in(photo)
+    registrations = ", ".join(student.registration for student in students)
+    log_access(
+        request,
+        AccessKind.GALLERY_ORIGINAL,
+        student=students[0] if len(students) == 1 else None,
+        target=f"gallery {gallery_id} photo {photo.pk}" + (f": {registrations}" if registrations else ""),
+    )
+    return response
+
+
+def _students_in(photo: GalleryPhoto) -> list[Student]:
+    """The students the photo's faces may be (matches no reviewer rejected)."""
+    matched = FaceMatch.objects.filter(photo_face__photo=photo).exclude(confirmed=False).values("student_id")
+    return list(Student.objects.filter(pk__in=matched).order_by("registration"))
 
 
 def _content_type(name: str) -> str:

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, QuerySet, Value
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -15,11 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from school.models import Classroom, Enrollment, Guardian, Lesson, LessonSchedule, Student, Teacher
-from school.services.consent import set_biometric_consent
+from school.consent_admin import (
+    BiometricTermsFilter,
+    ConsentHistoryInline,
+    ImageTermsFilter,
+    RecordConsentFormSet,
+    RecordConsentInline,
+    consent_summary,
+    current_terms_id,
+    terms_version_column,
+)
+from school.models import Classroom, ConsentKind, Enrollment, Guardian, Lesson, LessonSchedule, Student, Teacher
 from school.services.lessons import generate_lessons
 from school.services.roster_import import RosterImportError, import_roster
 from school.services.teachers import save_teacher
+from school.student_data_admin import student_data_urls
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -70,8 +80,6 @@ class StudentForm(forms.ModelForm):
             "registration",
             "birth_date",
             "active",
-            "biometric_consent",
-            "image_consent",
             "frigate_name",
         ]
 
@@ -98,41 +106,52 @@ class RosterImportForm(forms.Form):
 @admin.register(Student)
 class StudentAdmin(admin.ModelAdmin):
     form = StudentForm
-    list_display = ["full_name", "registration", "classroom_codes", "biometric_consent", "active"]
-    list_filter = ["active", "biometric_consent", "image_consent", "enrollments__classroom"]
+    list_display = ["full_name", "registration", "classroom_codes", "biometric_terms", "active"]
+    list_filter = ["active", BiometricTermsFilter, ImageTermsFilter, "enrollments__classroom"]
     search_fields = ["full_name", "registration"]
-    readonly_fields = ["biometric_consent_at", "biometric_consent_by"]
-    fields = [
-        "full_name",
-        "registration",
-        "birth_date",
-        "active",
-        "biometric_consent",
-        *readonly_fields,
-        "image_consent",
-        "frigate_name",
-    ]
-    inlines = [EnrollmentInline, GuardianInline]
+    # Consent is never ticked here: it is recorded (who gave it, which terms, the signed form) in the inline below,
+    # through school.services.consent.
+    readonly_fields = ["biometric_consent_state", "image_consent_state"]
+    fields = ["full_name", "registration", "birth_date", "active", *readonly_fields, "frigate_name"]
+    inlines = [EnrollmentInline, GuardianInline, ConsentHistoryInline, RecordConsentInline]
     change_list_template = "admin/school/student/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Student]:
-        return super().get_queryset(request).prefetch_related("enrollments__classroom")
+        current = Value(current_terms_id(ConsentKind.BIOMETRIC), output_field=IntegerField())
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("enrollments__classroom")
+            .select_related("biometric_consent_terms")
+            .annotate(current_biometric_terms_id=current)
+        )
 
     @admin.display(description=_("classrooms"))
     def classroom_codes(self, obj: Student) -> str:
         return ", ".join(sorted({e.classroom.code for e in obj.enrollments.all()}))
 
-    def save_model(self, request: HttpRequest, obj: Student, form: forms.ModelForm, change: bool) -> None:
-        # Consent changes go through the service, which records when and by whom.
-        wanted = obj.biometric_consent
-        obj.biometric_consent = bool(form.initial.get("biometric_consent", False)) if change else False
-        super().save_model(request, obj, form, change)
-        if wanted != obj.biometric_consent:
-            set_biometric_consent(obj, wanted, recorded_by=request.user)
+    @admin.display(description=_("biometric consent"), ordering="biometric_consent_terms__published_at")
+    def biometric_terms(self, obj: Student) -> str:
+        return terms_version_column(obj, ConsentKind.BIOMETRIC, getattr(obj, "current_biometric_terms_id", None))
+
+    @admin.display(description=_("biometric consent"))
+    def biometric_consent_state(self, obj: Student) -> str:
+        return consent_summary(obj, ConsentKind.BIOMETRIC) if obj.pk else str(_("Not given."))
+
+    @admin.display(description=_("image consent"))
+    def image_consent_state(self, obj: Student) -> str:
+        return consent_summary(obj, ConsentKind.IMAGE) if obj.pk else str(_("Not given."))
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if isinstance(formset, RecordConsentFormSet):
+            formset.record(form.instance, request.user)  # through the consent service, never as a plain row
+            return
+        super().save_formset(request, form, formset, change)
 
     def get_urls(self) -> list[URLPattern]:
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="school_student_import"),
+            *student_data_urls(self),  # export and erasure of a student's data (school/student_data_admin.py)
             *super().get_urls(),
         ]
 
@@ -270,3 +289,7 @@ class TeacherAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
         pass  # save_teacher already stored the classrooms
+
+
+# The access log's admin lives in its own module (registered on import).
+from school import access_log_admin  # noqa: E402, F401

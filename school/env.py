@@ -71,6 +71,19 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+RATE_PERIODS = ("second", "minute", "hour", "day")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate as REST framework reads it, ``<requests>/<second|minute|hour|day>`` (``120/minute``)."""
+    value = (os.environ.get(name) or default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        periods = ", ".join(RATE_PERIODS)
+        raise ImproperlyConfiguredEnv(f"{name}={value!r} is not a rate such as 120/minute (per {periods})")
+    return value
+
+
 EMAIL_SCHEMES = {
     # scheme: (default port, SSL from the first byte, STARTTLS after connecting)
     "smtp": (25, False, False),

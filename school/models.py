@@ -449,6 +449,8 @@ class AccessKind(models.TextChoices):
     ALERT_SNAPSHOT = "alert_snapshot", _("alert snapshot")
     REPORT_EXPORT = "report_export", _("report export")
     DATA_EXPORT = "data_export", _("data export")
+    CONSENT_FORM = "consent_form", _("signed consent form")
+    JUSTIFICATION_DOCUMENT = "justification_document", _("justification document")
     ERASURE = "erasure", _("erasure")
 
 
@@ -461,7 +463,7 @@ class AccessLog(models.Model):
     )
     # Kept as text too: the entry must still say who after the account or the student is deleted.
     username = models.CharField(_("username"), max_length=150, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=AccessKind.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=AccessKind.choices)
     student = models.ForeignKey(
         Student,
         verbose_name=_("student"),

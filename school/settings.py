@@ -6,12 +6,14 @@ DATABASE_URL and REDIS_URL switches to PostgreSQL, the Redis channel layer and C
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from school.env import env_bool, env_choice, env_email_url, env_float, env_int, env_list, env_str
+from school.env import env_bool, env_choice, env_email_url, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or str(BASE_DIR / "var"))  # empty counts as unset, not as the current folder
@@ -33,6 +35,47 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", HTTPS) else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by school.middleware.SecurityHeadersMiddleware. Only the kiosk uses a device (its webcam); nothing else may.
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+    "usb": "()",
+    "serial": "()",
+    "hid": "()",
+    "midi": "()",
+    "accelerometer": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "display-capture": "()",
+}
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"  # face photos and snapshots are never embedded by another site
+
+# Content Security Policy (django-csp): nothing inline, nothing from another origin. The page's own host is added
+# to connect-src for WebSockets (school.middleware.ContentSecurityPolicyMiddleware): not every browser lets 'self'
+# cover ws:/wss:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:"],  # the kiosk's webcam
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Sessions end with the browser, and in any case SESSION_COOKIE_AGE after the login (a school day): a staff
+# computer left logged in does not stay so overnight.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 
 INSTALLED_APPS = [
     "daphne",  # first, so `runserver` serves ASGI (WebSockets included)
@@ -48,6 +91,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "channels",
+    "axes",
+    "csp",
     "school",
     "recognition",
     "cameras",
@@ -65,6 +110,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "school.middleware.SecurityHeadersMiddleware",
+    "school.middleware.ContentSecurityPolicyMiddleware",  # also on the lockout page, which the next one answers
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "school.urls"
@@ -162,6 +210,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes: LOGIN_FAILURE_LIMIT failed logins of one username from one address lock that pair (not the address:
+# a classroom shares one) out for LOGIN_LOCKOUT_MINUTES, the right password included; the login form and the
+# admin's answer 429 with registration/locked_out.html. Its backend goes first: it refuses before any password
+# check, so it needs the request (client.login() in tests passes one: `request=HttpRequest()`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a good login forgets that pair's earlier typos
+AXES_LOCKOUT_CALLABLE = "school.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "attendance:classes"
 LOGOUT_REDIRECT_URL = "login"
@@ -200,8 +264,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "school.openapi.AutoSchema",  # documents every refusal (school/openapi.py)
     "EXCEPTION_HANDLER": "school.api.api_exception_handler",
+    # Scoped throttles (school.throttling.ScopedClientThrottle), counted per device, else per user, in the cache
+    # (Redis with REDIS_URL, shared by every process; else the process's memory, which is the only one). A
+    # throttled request gets 429 {"code": "throttled", ...} with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        # Recognition requests (/api/recognize): a device or a person, two a second.
+        "recognize": env_rate("THROTTLE_RECOGNIZE", "120/minute"),
+        # Device sightings (/api/attendance): a device posting every second uses a tenth of it.
+        "sightings": env_rate("THROTTLE_SIGHTINGS", "600/minute"),
+        # Uploads (face photos, gallery photos, bulk enrollment): each request may carry many files.
+        "uploads": env_rate("THROTTLE_UPLOADS", "120/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chamada API",
@@ -210,6 +285,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the online validator: it would send the schema's address out, and the CSP refuses its image.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     # Several models have a `status`; name each choice set instead of letting the generator number them.
     "ENUM_NAME_OVERRIDES": {
@@ -332,5 +409,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes: its failed logins and lockouts (warnings) show; its chatter at each start and login does not.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def _fresh_live_registries() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _migrated_roles(request: pytest.FixtureRequest) -> None:
-    """Give committing tests the role groups that the data migrations create.
+    """Give committing tests the role groups and consent terms that the data migrations create.
 
     A committing (transactional) test empties every table afterwards, groups included. Django's
     serialized_rollback would restore them, but it keeps the data on the connection object, which Playwright's
@@ -80,6 +81,8 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     grant(apps, "attendance", DIARY_PERMISSIONS)
     grant(apps, "monitoring", MONITORING_PERMISSIONS)
     grant(apps, "school", PRIVACY_PERMISSIONS)
+    # The consent terms the migrations publish (version 1 of each kind): consents are granted to them.
+    import_module("school.migrations.0007_privacy_roles_and_consent_history").publish_default_terms(apps, None)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,7 @@ class PeriodError(ValueError):
 
 #: The longest period a report covers (a school year and a bit): bounds the work a request may ask for.
 MAX_PERIOD_DAYS = 400
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_month(value: str | None) -> dt.date:
@@ -85,12 +87,19 @@ def parse_month(value: str | None) -> dt.date:
         raise PeriodError("invalid_month", _("The month must be written YYYY-MM, e.g. 2026-03.")) from None
 
 
+def _iso_date(value: str) -> dt.date:
+    # Exactly YYYY-MM-DD, as the API's schema says: fromisoformat alone also takes 20260331 and 2026-W13-2.
+    if not ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    return dt.date.fromisoformat(value)
+
+
 def parse_period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
     """``YYYY-MM-DD`` bounds, inclusive; by default from the first of January to today."""
     today = timezone.localdate()
     try:
-        first = dt.date.fromisoformat(start) if start else today.replace(month=1, day=1)
-        last = dt.date.fromisoformat(end) if end else today
+        first = _iso_date(start) if start else today.replace(month=1, day=1)
+        last = _iso_date(end) if end else today
     except ValueError:
         raise PeriodError("invalid_date", _("Dates must be written YYYY-MM-DD, e.g. 2026-03-31.")) from None
     if last < first:

@@ -17,6 +17,7 @@ from attendance.services.roll import is_closed, lock_lesson
 from attendance.services.state import presence_payload
 from attendance.signals import presence_marked
 from school.models import Classroom, Lesson, Student
+from school.services.consent import has_biometric_consent
 from school.services.lessons import current_lesson
 
 if TYPE_CHECKING:  # cameras imports attendance, never the other way round
@@ -31,6 +32,7 @@ class Sighting:
     lesson: Lesson | None  # None: outside every lesson window, nobody is marked
     presence: Presence | None  # None: nobody marked (no lesson, or the lesson's roll is closed)
     created: bool  # a new presence row was made by this sighting
+    no_consent: bool = False  # refused: the student has no biometric consent; nothing was logged
 
 
 def arrival_status(lesson: Lesson, seen_at: dt.datetime) -> str:
@@ -62,10 +64,17 @@ def record_sighting(
     other sightings, and the close takes it alone. A sighting holding it first wins (the close then sees its
     presence); one that comes after the close is logged as evidence, marks nobody (``presence`` None, like a
     sighting outside every lesson), and the refusal is logged with the reason "roll closed".
+
+    A student without biometric consent is never marked, and nothing of the sighting is kept (no log, no crop):
+    every sighting comes from a face recognised somewhere, and a match may come from an index built before the
+    consent was withdrawn. The student's row is read again and locked, so a withdrawal waits for this sighting.
     """
     seen_at = seen_at or timezone.now()
     lesson = current_lesson(classroom, seen_at)
     with transaction.atomic():
+        if not has_biometric_consent(student, fresh=True):
+            logger.info("Sighting of student %s refused: no biometric consent", student.pk)
+            return Sighting(log=None, lesson=lesson, presence=None, created=False, no_consent=True)
         log = None
         if not _is_repeat(student, camera, device, seen_at, dedup_seconds):
             log = AttendanceLog(

@@ -4,8 +4,8 @@ attendance as if a Chamada camera had seen the student.
 Frigate publishes ``{"type": "face", "id": "...", "name": "Maria", "score": 0.93, "camera": "porta",
 "timestamp": 1700000000.1}``. A message counts when its camera is an enabled Chamada camera's ``frigate_camera``,
 its name is an active student's ``frigate_name`` (any case) or registration number, that student is enrolled in
-the camera's classroom for its school year, and the score reaches FRIGATE_MIN_SCORE. Everything else is logged
-and dropped: one odd message never stops the subscriber.
+the camera's classroom for its school year and has biometric consent, and the score reaches FRIGATE_MIN_SCORE.
+Everything else is logged and dropped: one odd message never stops the subscriber.
 
 ``handle_frigate_message`` decides (no broker needed to test it); ``FrigateIngest`` only wires paho to it.
 """
@@ -41,6 +41,7 @@ UNKNOWN_CAMERA = "unknown_camera"
 UNKNOWN_STUDENT = "unknown_student"
 INACTIVE_STUDENT = "inactive_student"
 NOT_ENROLLED = "not_enrolled"
+NO_CONSENT = "no_consent"  # the student has no biometric consent: nothing kept, nobody marked
 AMBIGUOUS_STUDENT = "ambiguous_student"  # the name fits several students of the classroom
 IGNORED = "ignored"  # not a face recognition (a licence plate, a description...)
 MALFORMED = "malformed"
@@ -85,7 +86,7 @@ def handle_frigate_message(payload: bytes) -> str:
         return INACTIVE_STUDENT
     seen_at = _seen_at(data.get("timestamp"))
     outcomes = [_record(camera, name, active, seen_at, score) for camera in cameras]
-    for outcome in (RECORDED, NO_LESSON, AMBIGUOUS_STUDENT):
+    for outcome in (RECORDED, NO_LESSON, NO_CONSENT, AMBIGUOUS_STUDENT):
         if outcome in outcomes:
             return outcome
     logger.info("Frigate face %r on %r ignored: not enrolled in the camera's classroom", name, frigate_camera)
@@ -115,6 +116,10 @@ def _record(camera: Camera, name: str, students: dict[int, Student], seen_at: dt
         dedup_seconds=camera.dedup_seconds,
         source=PresenceSource.FRIGATE,
     )
+    if sighting.no_consent:
+        # Frigate recognised a face Chamada may not use: record_sighting kept nothing of it.
+        logger.info("Frigate face %r on %s ignored: the student has no biometric consent", name, camera)
+        return NO_CONSENT
     if sighting.presence is None:
         logger.info("Frigate face %r on %s logged: %s has no lesson now", name, camera, classroom)
         return NO_LESSON

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
@@ -20,6 +19,8 @@ from recognition.models import FacePhoto, RejectionReason, pack_encoding
 from recognition.services.engine import get_detector
 from recognition.services.index import bump_index_version
 from school.models import Student
+from school.services.consent import has_biometric_consent
+from school.services.uploads import image_file
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Upload:
 
 def check_face_upload(student: Student, data: bytes) -> NDArray[np.uint8]:
     """The decoded image, or EnrollmentRefused when the upload cannot be stored at all."""
-    if not student.biometric_consent:
+    if not has_biometric_consent(student):
         raise EnrollmentRefused(RejectionReason.NO_CONSENT, "the student has no biometric consent")
     try:
         return load_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
@@ -55,15 +56,18 @@ def add_face_photo(
     """Store an enrollment photo and queue its encoding.
 
     Refuses (EnrollmentRefused, nothing stored) a student without consent and files that are not usable images.
+    What is stored is the decoded picture re-encoded (upright, without metadata or anything else the upload
+    carried) under a random name: `filename` is never used for it.
     Face checks (one face, big and sharp enough) happen in the encoding task, which marks the photo ready or
     rejected with a reason; in the embedded mode it has run by the time this returns.
     """
     image = check_face_upload(student, data)
-    digest = hashlib.sha256(data).hexdigest()
+    stored = image_file(image, source=data)
+    digest = hashlib.sha256(data).hexdigest()  # of the upload: the same file sent twice is found again
     with transaction.atomic():
         # Serialises uploads and consent withdrawal for this student.
         locked = Student.objects.select_for_update().get(pk=student.pk)
-        if not locked.biometric_consent:
+        if not has_biometric_consent(locked):
             raise EnrollmentRefused(RejectionReason.NO_CONSENT, "the student has no biometric consent")
         existing = FacePhoto.objects.filter(student=locked, content_hash=digest).first()
         if existing is not None:
@@ -75,7 +79,7 @@ def add_face_photo(
             height=image.shape[0],
             created_by=created_by if isinstance(created_by, User) else None,
         )
-        photo.image.save(filename or "photo.jpg", ContentFile(data), save=False)
+        photo.image.save(str(stored.name), stored, save=False)
         try:
             photo.save()
         except IntegrityError:

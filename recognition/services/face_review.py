@@ -30,6 +30,7 @@ from recognition.models import ENCODING_DTYPE, FaceMatch, FacePhoto, PhotoFace, 
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo
 from school.models import Student
+from school.services.consent import has_biometric_consent
 
 #: Each side of the face box is pushed out by this fraction of the box before cropping: the crop is about twice
 #: the face in each direction, so the detector finds the face again (HOG needs some context around it) and the
@@ -62,7 +63,10 @@ def _refusal(code: RejectionReason, technical_detail: str) -> AssignmentRefused:
 
 
 def nearest_enrolled_distance(face: PhotoFace, student: Student) -> float | None:
-    """The distance from `face` to the closest ready enrollment encoding of `student`; None when there is none."""
+    """The distance from `face` to the closest ready enrollment encoding of `student`; None when there is none, or
+    when the face has no encoding left (the retention purge clears unknown faces')."""
+    if not face.encoding:
+        return None
     stored = [
         bytes(encoding)
         for encoding in FacePhoto.objects.filter(student=student, status=FacePhoto.Status.READY).values_list(
@@ -122,7 +126,7 @@ def assign_face(
     reviewer = by if isinstance(by, User) else None
     crop = None
     if enroll:
-        if not student.biometric_consent:
+        if not has_biometric_consent(student):
             raise _refusal(RejectionReason.NO_CONSENT, "the student has no biometric consent")
         crop = enrollment_crop(face)
     distance = nearest_enrolled_distance(face, student)

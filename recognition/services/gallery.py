@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -38,6 +37,8 @@ from recognition.services.engine import get_detector
 from recognition.services.index import get_matcher, index_version
 from recognition.services.recognize import roster_ids
 from school.models import Student
+from school.services.consent import biometric_consent_q
+from school.services.uploads import image_file
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ def add_gallery_photos(
     """Store the usable images among `files` in `gallery`, each with a pending job; one result per file, in order.
 
     Files that are not usable images are refused (and not stored); the same bytes already in the gallery give the
-    existing photo back. Nothing is processed here: see queue_gallery and process_photo.
+    existing photo back. What is stored is the decoded picture re-encoded (upright, without metadata or anything
+    else the upload carried) under a random name. Nothing is processed here: see queue_gallery and process_photo.
     """
     results = []
     for filename, data in files:
@@ -98,7 +100,8 @@ def add_gallery_photos(
             height=image.shape[0],
             uploaded_by=by if isinstance(by, User) else None,
         )
-        photo.image.save(filename or "photo.jpg", ContentFile(data), save=False)
+        stored = image_file(image, source=data)
+        photo.image.save(str(stored.name), stored, save=False)
         try:
             with transaction.atomic():
                 photo.save()
@@ -270,17 +273,19 @@ def _replace_faces(results: dict[int, tuple[str, dict[str, Any]]], run: Processi
         for index, face in enumerate(payload["faces"])
     ]
     stored = {(face.photo_id, face.index): face for face in PhotoFace.objects.bulk_create(new_faces)}
-    # A student enrolled but since deleted (the cache may be older than the deletion) is not matched.
+    # A student enrolled but since deleted, or whose consent was withdrawn (the cache and the index may be older),
+    # is not matched; a face a person assigned stays assigned (it keeps no encoding of the student).
     wanted = {
         match["student_id"] for payload in payloads.values() for face in payload["faces"] for match in face["matches"]
     } | {student_id for _photo, _index, student_id in reviews}
     existing = set(Student.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    matchable = set(Student.objects.filter(biometric_consent_q(), pk__in=wanted).values_list("pk", flat=True))
     rows = []
     written: dict[int, list[MatchResult]] = {photo_id: [] for photo_id in photo_ids}
     for photo_id, payload in payloads.items():
         for index, face in enumerate(payload["faces"]):
             for match in face["matches"]:
-                if match["student_id"] not in existing:
+                if match["student_id"] not in matchable:
                     continue
                 review = reviews.pop((photo_id, index, match["student_id"]), None)
                 rows.append(

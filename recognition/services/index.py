@@ -15,6 +15,7 @@ from django.core.cache import cache
 
 from recognition.engine import Matcher
 from recognition.models import ENCODING_DTYPE, FacePhoto
+from school.services.consent import biometric_consent_q
 
 INDEX_VERSION_KEY = "recognition:index-version"
 
@@ -55,7 +56,7 @@ def _build(version: int) -> Matcher:
     rows = [
         (student_id, bytes(encoding))
         for student_id, encoding in FacePhoto.objects.filter(
-            status=FacePhoto.Status.READY, student__active=True, student__biometric_consent=True
+            biometric_consent_q("student__"), status=FacePhoto.Status.READY
         ).values_list("student_id", "encoding")
         if encoding is not None  # guaranteed by a check constraint; narrows the type
     ]

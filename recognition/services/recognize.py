@@ -11,6 +11,7 @@ from recognition.engine import FaceBox, FaceMatches, load_image
 from recognition.services.engine import get_detector
 from recognition.services.index import get_matcher
 from school.models import Classroom, Enrollment, Student
+from school.services.consent import biometric_consent_q
 
 
 class UnknownClassroom(LookupError):
@@ -73,7 +74,10 @@ def recognize_image(
     results: list[FaceMatches] = []
     if boxes:
         results = get_matcher().match(detector.encode(image, boxes), top_k=top_k, scope=scope, tolerance=tolerance)
-    students = Student.objects.in_bulk({candidate.student_id for result in results for candidate in result.candidates})
+    # Only students matchable now: the index may predate a withdrawal of consent.
+    students = Student.objects.filter(biometric_consent_q()).in_bulk(
+        {candidate.student_id for result in results for candidate in result.candidates}
+    )
     faces = []
     for box, result in zip(boxes, results, strict=True):
         matches = []

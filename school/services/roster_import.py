@@ -3,7 +3,8 @@
 Columns (header row required, `,` or `;` separated, UTF-8 with or without BOM):
     registration, full_name, classroom        required
     birth_date                                optional, YYYY-MM-DD or DD/MM/YYYY
-    biometric_consent                         optional, sim/não, yes/no, 1/0 (empty keeps the current value)
+    biometric_consent                         optional, sim/não, yes/no, 1/0 (empty keeps the current value); yes
+                                              grants the current terms, given by the row's guardian if any
     active                                    optional, same values (default yes)
     image_consent                             optional, same values (empty keeps the current value)
     guardian_name, guardian_relation,         optional: one guardian of the student per row (name required when
@@ -28,10 +29,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from school.models import Classroom, Enrollment, Guardian, Student
+from school.models import Classroom, ConsentKind, Enrollment, Guardian, Student
+from school.services.consent import ConsentError, grant_consent, withdraw_consent
 
 REQUIRED_COLUMNS = ("registration", "full_name", "classroom")
 GUARDIAN_COLUMNS = ("guardian_name", "guardian_relation", "guardian_email", "guardian_phone", "guardian_notifications")
@@ -93,7 +94,6 @@ def import_roster(source: TextIO | bytes | str, *, recorded_by: User | Anonymous
     rows = _parse(_as_text(source))
     user = recorded_by if isinstance(recorded_by, User) else None
     report = ImportReport(rows=len(rows))
-    now = timezone.now()
     with transaction.atomic():
         existing = {
             s.registration: s
@@ -113,28 +113,42 @@ def import_roster(source: TextIO | bytes | str, *, recorded_by: User | Anonymous
             student.active = row.active
             if row.birth_date is not None:
                 student.birth_date = row.birth_date
-            if row.image_consent is not None:
-                student.image_consent = row.image_consent
-            if row.consent is not None and row.consent != student.biometric_consent:
-                # Withdrawing consent through a file is refused in validation; here it can only be granted.
-                student.biometric_consent = True
-                student.biometric_consent_at = now
-                student.biometric_consent_by = user
             student.full_clean(validate_unique=False)
             student.save()
             _enrollment, created = Enrollment.objects.get_or_create(
                 student=student, classroom=row.classroom, school_year=row.classroom.school_year
             )
             report.enrollments_created += created
+            row_guardian = None
             if row.guardian is not None:
-                created = _save_guardian(student, row.guardian, guardians.setdefault(student.pk, []))
+                row_guardian, created = _save_guardian(student, row.guardian, guardians.setdefault(student.pk, []))
                 report.guardians_created += created
                 report.guardians_updated += not created
+            _record_consents(row, student, row_guardian, user)
     return report
 
 
-def _save_guardian(student: Student, wanted: _Guardian, known: list[Guardian]) -> bool:
-    """Create or update the student's guardian that has ``wanted``'s name or e-mail; True when created."""
+def _record_consents(row: _Row, student: Student, guardian: Guardian | None, user: User | None) -> None:
+    """The row's consents, through the consent service: given by the row's guardian, else by "roster import".
+
+    Only a change is recorded: a consent already given is not renewed to newer terms by a spreadsheet (that needs
+    the guardian's acceptance of them), and withdrawing biometric consent is refused in validation.
+    """
+    given_by = "" if guardian else _("roster import")
+    try:
+        if row.consent and not student.biometric_consent:
+            grant_consent(student, ConsentKind.BIOMETRIC, guardian=guardian, given_by=given_by, recorded_by=user)
+        if row.image_consent and not student.image_consent:
+            grant_consent(student, ConsentKind.IMAGE, guardian=guardian, given_by=given_by, recorded_by=user)
+        elif row.image_consent is False and student.image_consent:
+            withdraw_consent(student, ConsentKind.IMAGE, guardian=guardian, given_by=given_by, recorded_by=user)
+    except ConsentError as error:
+        raise RosterImportError([RowError(row.line, error.message)]) from None
+
+
+def _save_guardian(student: Student, wanted: _Guardian, known: list[Guardian]) -> tuple[Guardian, bool]:
+    """Create or update the student's guardian that has ``wanted``'s name or e-mail; the guardian, and True when
+    created."""
     name = wanted.name.casefold()
     email = wanted.email.casefold()
     guardian = next(
@@ -154,7 +168,7 @@ def _save_guardian(student: Student, wanted: _Guardian, known: list[Guardian]) -
         guardian.notifications = wanted.notifications
     guardian.full_clean()
     guardian.save()
-    return created
+    return guardian, created
 
 
 def _as_text(source: TextIO | bytes | str) -> str:

@@ -6,6 +6,14 @@
   "use strict";
   const labels = JSON.parse(document.getElementById("gallery-labels").textContent);
 
+  // Sizes and places the server computed (percent, in data-*): set here, as the Content Security Policy refuses
+  // style attributes. The progress bar's two parts, and each face box over its photo.
+  for (const element of document.querySelectorAll(".progress-bar [data-width], .face-box[data-width]")) {
+    for (const side of ["left", "top", "width", "height"]) {
+      if (element.dataset[side] !== undefined) element.style[side] = `${element.dataset[side]}%`;
+    }
+  }
+
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";

@@ -37,7 +37,9 @@ def lesson(classroom: Classroom) -> Lesson:
 
 @pytest.fixture
 def student(classroom: Classroom) -> Student:
-    return EnrollmentFactory(classroom=classroom, student=StudentFactory(full_name="Lin-Manuel Miranda")).student
+    return EnrollmentFactory(
+        classroom=classroom, student=StudentFactory(full_name="Lin-Manuel Miranda", consenting=True)
+    ).student
 
 
 @pytest.fixture

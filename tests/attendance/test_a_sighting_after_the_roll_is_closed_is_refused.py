@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_late_sighting_is_logged_but_leaves_the_closed_roll_as_it_was(caplog: pytest.LogCaptureFixture) -> None:
     lesson = LessonFactory(date=timezone.localdate() - dt.timedelta(days=1))
-    student = EnrollmentFactory(classroom=lesson.classroom).student
+    student = EnrollmentFactory(classroom=lesson.classroom, student__consenting=True).student
     close_roll(lesson)
 
     with caplog.at_level(logging.INFO, logger="attendance.services.sightings"):
@@ -35,7 +35,7 @@ def test_a_late_sighting_is_logged_but_leaves_the_closed_roll_as_it_was(caplog: 
 def test_the_api_answers_roll_closed(device_api: APIClient) -> None:
     classroom = ClassroomFactory(code="2BT.I")
     lesson = LessonFactory(classroom=classroom, date=timezone.localdate() - dt.timedelta(days=1))
-    student = EnrollmentFactory(classroom=classroom).student
+    student = EnrollmentFactory(classroom=classroom, student__consenting=True).student
     close_roll(lesson)
 
     response = post_sighting(

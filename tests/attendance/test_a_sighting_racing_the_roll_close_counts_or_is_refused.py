@@ -21,7 +21,7 @@ def yesterdays_lesson(start: dt.time = dt.time(7, 30)) -> tuple[Lesson, Student]
         start_time=start,
         end_time=(dt.datetime.combine(dt.date.min, start) + dt.timedelta(minutes=50)).time(),
     )
-    return lesson, EnrollmentFactory(classroom=lesson.classroom).student
+    return lesson, EnrollmentFactory(classroom=lesson.classroom, student__consenting=True).student
 
 
 def in_thread(call: Any, results: dict[str, Any], name: str) -> threading.Thread:

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def test_only_enrolled_active_students_never_seen_are_recorded_absent() -> None:
     lesson = LessonFactory(date=timezone.localdate() - dt.timedelta(days=1))
     classroom = lesson.classroom
-    seen, missing = EnrollmentFactory(classroom=classroom).student, EnrollmentFactory(classroom=classroom).student
+    seen = EnrollmentFactory(classroom=classroom, student__consenting=True).student
+    missing = EnrollmentFactory(classroom=classroom).student
     marked_absent_by_hand = EnrollmentFactory(classroom=classroom).student
     Presence.objects.create(
         lesson=lesson, student=marked_absent_by_hand, status=PresenceStatus.ABSENT, source=PresenceSource.MANUAL

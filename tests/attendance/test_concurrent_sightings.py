@@ -14,7 +14,7 @@ from tests.support.concurrency import run_at_once
 def test_cameras_seeing_a_student_at_the_same_instant_make_one_presence(postgres: None) -> None:
     classroom = ClassroomFactory()
     lesson = in_session(classroom)
-    student = EnrollmentFactory(classroom=classroom).student
+    student = EnrollmentFactory(classroom=classroom, student__consenting=True).student
     seen_at = timezone.now()
 
     sightings, errors = run_at_once(lambda: record_sighting(student=student, classroom=classroom, seen_at=seen_at))

@@ -21,8 +21,8 @@ pytestmark = committing_db
 def classroom_in_session() -> tuple[Lesson, Student, Student, list[tuple[bytes, bytes]]]:
     classroom = ClassroomFactory(code="3AT.I")
     lesson = Lesson.objects.select_related("classroom").get(pk=in_session(classroom).pk)  # async code can't lazy-load
-    first = EnrollmentFactory(classroom=classroom).student
-    second = EnrollmentFactory(classroom=classroom).student
+    first = EnrollmentFactory(classroom=classroom, student__consenting=True).student
+    second = EnrollmentFactory(classroom=classroom, student__consenting=True).student
     return lesson, first, second, session_headers(TeacherFactory(classrooms=[classroom]))
 
 

@@ -21,7 +21,7 @@ def test_the_teacher_sees_a_student_move_from_missing_to_present_without_reload(
     classroom = ClassroomFactory(code="3AT.I")
     in_session(classroom)
     student: Student = EnrollmentFactory(
-        classroom=classroom, student=StudentFactory(full_name="Lin-Manuel Miranda")
+        classroom=classroom, student=StudentFactory(full_name="Lin-Manuel Miranda", consenting=True)
     ).student
     EnrollmentFactory(classroom=classroom, student=StudentFactory(full_name="Alex Lacamoire"))
     TeacherFactory(username="professora", classrooms=[classroom])

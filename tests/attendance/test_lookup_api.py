@@ -46,7 +46,7 @@ def test_no_lesson_now_is_a_reason_code(device_api: APIClient, classroom: Classr
 
 
 def test_the_state_lists_present_late_and_missing(classroom: Classroom, lesson: Lesson, student: Student) -> None:
-    late_student = EnrollmentFactory(classroom=classroom).student
+    late_student = EnrollmentFactory(classroom=classroom, student__consenting=True).student
     missing_student = EnrollmentFactory(classroom=classroom).student
     record_sighting(student=student, classroom=classroom, seen_at=timezone.now())
     Lesson.objects.filter(pk=lesson.pk).update(start_time=lesson.start_time.replace(hour=0, minute=0))

@@ -65,7 +65,7 @@ def test_arriving_after_the_late_limit_marks_the_student_late(
     lesson = all_day_lesson
     on_time = lesson.starts_at + dt.timedelta(minutes=9)
     late = lesson.starts_at + dt.timedelta(minutes=11)
-    other = EnrollmentFactory(classroom=classroom).student
+    other = EnrollmentFactory(classroom=classroom, student__consenting=True).student
 
     record_sighting(student=student, classroom=classroom, seen_at=on_time)
     record_sighting(student=other, classroom=classroom, seen_at=late)

@@ -17,6 +17,7 @@ from recognition.engine.analytics import LineCrossingNode, ZoneIntrusionNode, no
 from tests.cameras.editor_support import click_at, open_editor
 from tests.cameras.factories import CameraFactory
 from tests.markers import committing_db
+from tests.support.browser import wait_until
 
 pytestmark = [pytest.mark.browser, committing_db]
 
@@ -47,7 +48,7 @@ def test_a_line_and_a_zone_drawn_on_the_still_are_saved(live_server: Any, page: 
     overlay = open_editor(page, live_server.url, camera)
     stage = page.locator(".analytics-editor-stage")
     expect(stage).not_to_have_class("analytics-editor-stage no-picture")
-    page.wait_for_function("document.querySelector('.analytics-editor-picture').naturalWidth === 640")
+    wait_until(page, "document.querySelector('.analytics-editor-picture').naturalWidth === 640")
     box = stage.bounding_box()
     assert box["height"] / box["width"] == pytest.approx(480 / 640, abs=0.01)  # the stage has the picture's shape
 

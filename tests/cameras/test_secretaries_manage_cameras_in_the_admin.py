@@ -28,7 +28,7 @@ def test_the_list_shows_each_cameras_live_state(secretary_client: Any) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert "Entrada" in page and "connection refused" in page
-    assert "#ef6c00" in page  # the reconnecting badge's colour
+    assert '<span class="badge state-reconnecting">' in page  # coloured by static/chamada-admin.css
 
 
 def test_the_disable_action_disables_at_once_and_enable_brings_them_back(secretary_client: Any) -> None:

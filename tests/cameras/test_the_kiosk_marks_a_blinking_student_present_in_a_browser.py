@@ -14,7 +14,7 @@ from attendance.models import AttendanceLog, Presence
 from tests.cameras.conftest import CLIP_STUDENT, enroll, lesson_now
 from tests.cameras.kiosk_browser import camera_context, chromium_with_webcam, playwright_driver
 from tests.factories import ClassroomFactory, TeacherFactory
-from tests.support.browser import log_in
+from tests.support.browser import log_in, wait_until
 from tests.support.fake_webcam import blinking_portrait, still_portrait, write_y4m
 
 pytestmark = [pytest.mark.browser]
@@ -113,7 +113,7 @@ def test_a_blinking_student_is_marked_present_and_the_live_page_shows_it(
         expect(card).to_have_class("kiosk-student status-present")
         photo = card.locator("img.kiosk-photo")
         expect(photo).to_have_attribute("src", f"/classes/{classroom.code}/kiosk/students/{student.pk}/photo.jpg")
-        kiosk.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=photo.element_handle())
+        wait_until(kiosk, "image => image.complete && image.naturalWidth > 0", photo.element_handle())
 
         expect(live.locator("#list-present")).to_contain_text("Lin-Manuel Miranda")
         expect(live.locator("#count-present")).to_have_text("1")
@@ -143,7 +143,8 @@ def test_a_photo_held_up_is_asked_to_blink_and_never_marked(serve: Callable[[], 
         expect(kiosk.locator("#kiosk")).to_have_attribute("data-faces", "blink")
         # While it waits for the blink the page sends faster: a dozen frames come in the next few seconds.
         _sent, waiting_since, _late = counters(kiosk)
-        kiosk.wait_for_function(
+        wait_until(
+            kiosk,
             f"Number(document.getElementById('kiosk').dataset.replies) >= {waiting_since + 12}",
             timeout=MARKED_WITHIN_MS,
         )
@@ -193,6 +194,6 @@ def test_until_the_camera_is_allowed_the_kiosk_waits_for_a_tap(
         context.grant_permissions(["camera"])  # allowed in the browser's settings: it starts by itself
         expect(kiosk.locator("#kiosk")).to_have_attribute("data-camera", "on")
         expect(kiosk.locator("#kiosk-start")).to_be_hidden()
-        kiosk.wait_for_function("Number(document.getElementById('kiosk').dataset.replies) >= 1")
+        wait_until(kiosk, "Number(document.getElementById('kiosk').dataset.replies) >= 1")
     finally:
         context.close()

@@ -16,6 +16,7 @@ from cameras.services.overlay import placeholder_jpeg
 from tests.cameras.editor_support import click_at, open_editor
 from tests.cameras.factories import CameraFactory
 from tests.markers import committing_db
+from tests.support.browser import wait_until
 
 pytestmark = [pytest.mark.browser, committing_db]
 
@@ -26,7 +27,7 @@ def test_a_drawn_bow_tie_is_flagged_then_refused_on_save(live_server: Any, page:
     camera = CameraFactory(name="Entrada")
     publish_still(camera.pk, placeholder_jpeg("Entrada"))
     overlay = open_editor(page, live_server.url, camera)
-    page.wait_for_function("document.querySelector('.analytics-editor-picture').complete")
+    wait_until(page, "document.querySelector('.analytics-editor-picture').complete")
 
     page.click("[data-action=add-zone]")
     for x, y in BOW_TIE:

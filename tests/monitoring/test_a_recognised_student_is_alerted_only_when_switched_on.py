@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def sight_twice(django_capture_on_commit_callbacks: Any) -> tuple[Any, Any]:
     classroom = ClassroomFactory()
     lesson = in_session(classroom)
-    student = EnrollmentFactory(classroom=classroom).student
+    student = EnrollmentFactory(classroom=classroom, student__consenting=True).student
     camera = CameraFactory(classroom=classroom)
     with django_capture_on_commit_callbacks(execute=True):
         record_sighting(student=student, classroom=classroom, distance=0.31, camera=camera)
@@ -49,7 +49,7 @@ def test_a_rolled_back_sighting_alerts_nothing(settings: Any) -> None:
     settings.ALERT_TYPES_ON = ["student_recognised"]
     classroom = ClassroomFactory()
     in_session(classroom)
-    student = EnrollmentFactory(classroom=classroom).student
+    student = EnrollmentFactory(classroom=classroom, student__consenting=True).student
 
     # No commit: the test's transaction is rolled back, and on_commit callbacks never run.
     record_sighting(student=student, classroom=classroom, distance=0.3)

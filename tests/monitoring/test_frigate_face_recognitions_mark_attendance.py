@@ -35,7 +35,7 @@ class Door:
 def door(frigate_camera: str = "porta") -> Door:
     classroom = ClassroomFactory()
     lesson = lesson_now(classroom)
-    student = StudentFactory(frigate_name="Maria Souza")
+    student = StudentFactory(frigate_name="Maria Souza", consenting=True)
     EnrollmentFactory(student=student, classroom=classroom)
     return Door(CameraFactory(classroom=classroom, frigate_camera=frigate_camera, dedup_seconds=60), lesson, student)
 

@@ -32,7 +32,7 @@ def door(settings: Any) -> Door:
     settings.FRIGATE_MIN_SCORE = 0.8
     classroom = ClassroomFactory()
     lesson_now(classroom)
-    student = StudentFactory(frigate_name="Maria")
+    student = StudentFactory(frigate_name="Maria", consenting=True)
     EnrollmentFactory(student=student, classroom=classroom)
     return Door(CameraFactory(classroom=classroom, frigate_camera="porta"), student)
 
@@ -97,7 +97,7 @@ def test_a_name_that_fits_two_students_of_the_classroom_marks_neither(door: Door
 def test_outside_lessons_the_sighting_is_logged_but_nobody_is_marked(settings: Any) -> None:
     settings.FRIGATE_MIN_SCORE = 0.8
     classroom = ClassroomFactory()  # no lesson today
-    student = StudentFactory(frigate_name="Maria")
+    student = StudentFactory(frigate_name="Maria", consenting=True)
     EnrollmentFactory(student=student, classroom=classroom)
     CameraFactory(classroom=classroom, frigate_camera="porta")
 

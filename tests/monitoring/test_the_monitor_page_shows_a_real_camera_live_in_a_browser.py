@@ -54,7 +54,9 @@ def test_the_page_follows_a_real_camera_from_running_to_offline(
     expect(card.locator('[data-field="fps"]')).to_have_text(re.compile(r"^\d+(,\d+)?$"), timeout=15_000)
     expect(card.locator('[data-field="people"]')).to_have_text(re.compile(r"^[1-9]\d*$"), timeout=20_000)
     intrusion = page.locator('#alerts .alert[data-status="open"]', has_text="Câmera do palco")
-    expect(intrusion).to_have_count(1, timeout=20_000)
+    # At least one: on a loaded machine the tracker may lose a person between analysed frames and their new track
+    # raises its own alert (one per track and zone is tested in tests/cameras).
+    expect(intrusion.first).to_be_visible(timeout=20_000)
 
     fake_camera.stop()
 

@@ -164,8 +164,10 @@ async def test_a_running_camera_streams_status_frames_analytics_and_errors_withi
         for _, m in await collect(
             everything,
             20.0,
-            until=lambda ms: any(m["type"] == "pipeline_error_update" for m in ms)
-            and any(m.get("status") == Camera.State.RECONNECTING for m in ms),
+            until=lambda ms: (
+                any(m["type"] == "pipeline_error_update" for m in ms)
+                and any(m.get("status") == Camera.State.RECONNECTING for m in ms)
+            ),
         )
     ]
     error = of_type(after, "pipeline_error_update")[0]

@@ -13,6 +13,7 @@ from school.services.consent import set_biometric_consent
 from tests.factories import SecretaryFactory
 from tests.markers import committing_db
 from tests.recognition.conftest import recognize, upload
+from tests.school.consent_support import record_form_errors, record_on_student_page
 from tests.support import images
 
 pytestmark = committing_db
@@ -34,13 +35,10 @@ def test_withdrawing_consent_in_the_admin_removes_photos_files_and_matches(
 ) -> None:
     files = stored_files()
     client.force_login(SecretaryFactory())
-    page = client.get(f"/admin/school/student/{enrolled.pk}/change/")
-    form = {"full_name": enrolled.full_name, "registration": enrolled.registration, "active": "on"}
-    form.update(_untouched_inlines(page))
 
-    response = client.post(f"/admin/school/student/{enrolled.pk}/change/", form)  # consent box left unticked
+    response = record_on_student_page(client, enrolled, action="withdraw", given_by="Michelle Obama", relation="mãe")
 
-    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert response.status_code == 302, response.context and record_form_errors(response)
     assert not FacePhoto.objects.exists()
     assert not any(default_storage.exists(name) for name in files)
     assert recognize(secretary_api, images.fixture_bytes("obama.jpg")).json()["faces"][0]["matches"] == []
@@ -65,12 +63,3 @@ def test_deleting_a_student_removes_their_photo_files(enrolled: Student) -> None
 
     assert not FacePhoto.objects.exists()
     assert not any(default_storage.exists(name) for name in files)
-
-
-def _untouched_inlines(page: Any) -> dict[str, str]:
-    """Management fields saying that no inline row is edited, whatever inlines the page has."""
-    data: dict[str, str] = {}
-    for inline in page.context["inline_admin_formsets"]:
-        prefix = inline.formset.prefix
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    return data

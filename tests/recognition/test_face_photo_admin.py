@@ -39,7 +39,7 @@ def test_uploading_on_the_add_page_encodes_and_shows_the_face_box_on_the_student
     assert photo.status == "ready"
     page = secretary.get(f"/admin/school/student/{consenting_student.pk}/change/").content.decode()
     assert f"/recognition/faces/{photo.pk}/image" in page
-    box = re.search(r'class="face-box" style="[^"]*left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%', page)
+    box = re.search(r'class="face-box"[^>]*><rect x="([\d.]+)%" y="([\d.]+)%" width="([\d.]+)%"', page)
     assert box is not None
     assert float(box.group(1)) == pytest.approx(100 * photo.box_left / photo.width, abs=0.01)
 

@@ -1,42 +1,19 @@
+"""Biometric consent on the student's page: shown, never ticked; recorded (who, when, which terms) through the
+record-a-consent form, on the add page too."""
+
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
-from school.models import Student
+from school.models import ConsentRecord, Student
+from school.services.consent import current_terms, grant_consent
 from tests.factories import SecretaryFactory, StudentFactory
+from tests.school.consent_support import record_form_errors, record_on_student_page, student_page_data
 
 pytestmark = pytest.mark.django_db
-
-
-def student_form(client: Client, url: str, student: Student | None = None, *, consent: bool) -> dict[str, str]:
-    """The student page's form as a browser would post it, the inlines (whichever apps add them) left empty."""
-    page = client.get(url)
-    data = {
-        "full_name": student.full_name if student else "Lin-Manuel Miranda",
-        "registration": student.registration if student else "2024003",
-        "birth_date": "",
-        "active": "on",
-    }
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{inline.formset.prefix}-{name}": str(value) for name, value in management.initial.items()})
-    if consent:
-        data["biometric_consent"] = "on"
-    return data
-
-
-def change(client: Client, student: Student, *, consent: bool) -> HttpResponse:
-    url = f"/admin/school/student/{student.pk}/change/"
-    return client.post(url, student_form(client, url, student, consent=consent))
-
-
-def add(client: Client, *, consent: bool) -> HttpResponse:
-    url = "/admin/school/student/add/"
-    return client.post(url, student_form(client, url, consent=consent))
 
 
 @pytest.fixture
@@ -46,62 +23,60 @@ def secretary(client: Client) -> User:
     return user
 
 
-def test_ticking_consent_records_when_and_by_whom(client: Client, secretary: User) -> None:
+def add(client: Client, **record: str) -> Student:
+    url = "/admin/school/student/add/"
+    data = student_page_data(client, url, **record)
+    data.update({"full_name": "Lin-Manuel Miranda", "registration": "2024003", "active": "on"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and record_form_errors(response)
+    return Student.objects.get(registration="2024003")
+
+
+def test_a_posted_consent_box_changes_nothing(client: Client, secretary: User) -> None:
     student = StudentFactory()
-    before = timezone.now()
+    url = f"/admin/school/student/{student.pk}/change/"
+    data = student_page_data(client, url)
+    data["biometric_consent"] = "on"
 
-    response = change(client, student, consent=True)
+    assert client.post(url, data).status_code == 302
 
-    assert response.status_code == 302
     student.refresh_from_db()
-    assert student.biometric_consent is True
-    assert student.biometric_consent_at is not None and before <= student.biometric_consent_at <= timezone.now()
-    assert student.biometric_consent_by == secretary
-
-
-def test_unticking_consent_clears_when_and_by_whom(client: Client, secretary: User) -> None:
-    student = StudentFactory(consenting=True, biometric_consent_by=SecretaryFactory())
-
-    response = change(client, student, consent=False)
-
-    assert response.status_code == 302
-    student.refresh_from_db()
-    assert (student.biometric_consent, student.biometric_consent_at, student.biometric_consent_by) == (
-        False,
-        None,
-        None,
-    )
+    assert (student.biometric_consent, student.biometric_consent_at) == (False, None)
+    assert not ConsentRecord.objects.exists()
 
 
 def test_saving_a_consenting_student_again_keeps_the_original_record(client: Client, secretary: User) -> None:
     first_secretary = SecretaryFactory()
-    student = StudentFactory(consenting=True, biometric_consent_by=first_secretary)
+    student = StudentFactory()
+    grant_consent(student, "biometric", given_by="Ana Souza", recorded_by=first_secretary)
+    student.refresh_from_db()
     recorded_at = student.biometric_consent_at
 
-    response = change(client, student, consent=True)
+    response = record_on_student_page(client, student)
 
     assert response.status_code == 302
     student.refresh_from_db()
     assert (student.biometric_consent_at, student.biometric_consent_by) == (recorded_at, first_secretary)
+    assert ConsentRecord.objects.count() == 1
 
 
 def test_a_new_student_added_with_consent_records_it(client: Client, secretary: User) -> None:
-    response = add(client, consent=True)
+    before = timezone.now()
 
-    assert response.status_code == 302
-    student = Student.objects.get(registration="2024003")
-    assert student.biometric_consent is True
-    assert student.biometric_consent_at is not None
+    student = add(client, action="grant", given_by="Luz Towns-Miranda", relation="mãe")
+
+    assert student.biometric_consent is True and student.biometric_consent_terms == current_terms("biometric")
+    assert student.biometric_consent_at is not None and before <= student.biometric_consent_at <= timezone.now()
     assert student.biometric_consent_by == secretary
+    assert ConsentRecord.objects.get(student=student).given_by == "Luz Towns-Miranda"
 
 
 def test_a_new_student_added_without_consent_has_no_consent_record(client: Client, secretary: User) -> None:
-    response = add(client, consent=False)
+    student = add(client)
 
-    assert response.status_code == 302
-    student = Student.objects.get(registration="2024003")
     assert (student.biometric_consent, student.biometric_consent_at, student.biometric_consent_by) == (
         False,
         None,
         None,
     )
+    assert not ConsentRecord.objects.exists()

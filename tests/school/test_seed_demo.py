@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from recognition.models import FacePhoto, Gallery, PhotoJob
@@ -67,14 +68,18 @@ def test_a_demo_lesson_is_in_progress_at_any_time_of_any_day(moment: dt.datetime
     assert lesson.date == moment.date() and lesson.start_time <= moment.time() < lesson.end_time
 
 
-def test_the_demo_admin_and_teacher_log_in_with_the_printed_password(client: Client) -> None:
+def test_the_demo_admin_teacher_and_dpo_log_in_with_the_printed_password(client: Client) -> None:
     output = seed(password=DEMO_PASSWORD)
 
     assert f"admin login:   admin / {DEMO_PASSWORD}" in output
     assert f"teacher login: professora / {DEMO_PASSWORD}" in output
-    assert client.login(username="admin", password=DEMO_PASSWORD)
-    assert Client().login(username="professora", password=DEMO_PASSWORD)
+    assert f"DPO login:     dpo / {DEMO_PASSWORD}" in output
+    assert client.login(request=HttpRequest(), username="admin", password=DEMO_PASSWORD)
+    assert Client().login(request=HttpRequest(), username="professora", password=DEMO_PASSWORD)
     assert client.get("/admin/school/student/").status_code == 200
+    dpo = Client()
+    assert dpo.login(request=HttpRequest(), username="dpo", password=DEMO_PASSWORD)
+    assert dpo.get("/admin/school/accesslog/").status_code == 200
 
 
 @committing_db  # the demo photos are encoded once their upload commits
@@ -84,7 +89,7 @@ def test_seeding_twice_creates_no_duplicates() -> None:
 
     output = seed(password=DEMO_PASSWORD)
 
-    assert counts() == before == (2, 1, 4, 4, 28)
+    assert counts() == before == (3, 1, 4, 4, 28)
     assert FacePhoto.objects.filter(status="ready").count() == 4
     assert "Demo school ready: classroom 3AT.I with 4 students, 4 with an enrolled face." in output
     assert "gallery:       Festa junina with 4 photos to process" in output
@@ -99,7 +104,7 @@ def test_without_a_password_one_is_made_once_and_kept(settings: Any, tmp_path: P
 
     password = (tmp_path / "demo-password.txt").read_text().strip()
     assert f"admin / {password}" in first and f"admin / {password}" in second
-    assert client.login(username="admin", password=password)
+    assert client.login(request=HttpRequest(), username="admin", password=password)
 
 
 def test_the_demo_has_an_event_gallery_of_the_classroom_waiting_to_be_processed() -> None:

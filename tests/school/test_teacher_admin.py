@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 from django.test import Client
 
 from school.models import TEACHERS_GROUP, Teacher
@@ -36,7 +37,7 @@ def test_a_secretary_creates_a_teacher_who_can_log_in_to_her_classrooms(secretar
     assert list(teacher.groups.values_list("name", flat=True)) == [TEACHERS_GROUP]
     assert not teacher.is_staff and not teacher.is_superuser
     assert set(teacher.classrooms.values_list("code", flat=True)) == {"3AT.I", "2AT.I"}
-    assert Client().login(username="ana.souza", password=NEW_PASSWORD)
+    assert Client().login(request=HttpRequest(), username="ana.souza", password=NEW_PASSWORD)
 
 
 def test_a_new_teacher_needs_a_password(secretary_client: Client) -> None:
@@ -67,7 +68,7 @@ def test_editing_a_teacher_without_a_password_keeps_the_old_one(secretary_client
 
     assert response.status_code == 302
     assert list(teacher.classrooms.all()) == [classroom]
-    assert Client().login(username="ana.souza", password=NEW_PASSWORD)
+    assert Client().login(request=HttpRequest(), username="ana.souza", password=NEW_PASSWORD)
 
 
 def test_the_teacher_list_shows_only_teachers_and_filters_by_classroom(secretary_client: Client) -> None:

@@ -58,10 +58,18 @@ def moved_photo(image: Image, box: FaceBox, frames: int, seed: int) -> Iterator[
         ok, encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, rng.choice([60, 75, 90])])
         assert ok
         frame = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
-        corners = np.array(
-            [[box.left, box.top, 1], [box.right, box.top, 1], [box.right, box.bottom, 1], [box.left, box.bottom, 1]],
-            dtype=np.float64,
-        ) @ matrix.T
+        corners = (
+            np.array(
+                [
+                    [box.left, box.top, 1],
+                    [box.right, box.top, 1],
+                    [box.right, box.bottom, 1],
+                    [box.left, box.bottom, 1],
+                ],
+                dtype=np.float64,
+            )
+            @ matrix.T
+        )
         left, top = corners.min(axis=0)
         right, bottom = corners.max(axis=0)
         yield frame, FaceBox(top=round(top), right=round(right), bottom=round(bottom), left=round(left))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,18 @@ def log_in(page: Any, server: str, username: str, path: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+
+
+def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 10_000) -> None:
+    """Wait until `expression` (a JavaScript expression or function, as page.evaluate takes) is true in `page`.
+
+    page.wait_for_function cannot poll under the Content Security Policy: it evaluates its predicate with eval,
+    which script-src 'self' refuses. page.evaluate is not subject to the page's policy; this polls with it."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(100)
 
 
 def as_a_worker(function: Any, **kwargs: Any) -> None:

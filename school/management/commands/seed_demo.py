@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from attendance.services.demo import seed_demo_diary
 from cameras.services.demo import ensure_demo_camera
 from recognition.services.demo import enroll_demo_faces, ensure_demo_gallery
-from school.services.demo import DEMO_ADMIN, DEMO_TEACHER, seed_demo_school
+from school.services.demo import DEMO_ADMIN, DEMO_DPO, DEMO_TEACHER, seed_demo_school
 
 
 class Command(BaseCommand):
@@ -47,6 +47,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  admin login:   {DEMO_ADMIN} / {password}")
         self.stdout.write(f"  teacher login: {DEMO_TEACHER} / {password}")
+        self.stdout.write(f"  DPO login:     {DEMO_DPO} / {password} (Data protection: the access log, at /admin/)")
 
 
 def _stored_password() -> str:

@@ -38,4 +38,3 @@ def test_each_lesson_counts_from_zero_and_outside_lessons_there_is_no_lesson_tot
     assert second.results["per_lesson"] == {"lesson_id": 8, "in": 1, "out": 0}
     assert second.total_crossings == {"in": 4, "out": 0}
     assert second.results["per_day"] == {"2026-12-07": {"in": 4, "out": 0}}
-
