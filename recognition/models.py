@@ -279,3 +279,236 @@ class ProcessingCache(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Learning from staff corrections (issue 15) ---------------------------------------------------------------
+
+
+def review_crop_path(face: UnknownFace, filename: str) -> str:
+    return f"review/{face.seen_at:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class FaceGroup(models.Model):
+    """Unknown faces believed to be one person (a cluster of their encodings), and what staff decided about it."""
+
+    class Decision(models.TextChoices):
+        OPEN = "open", _("to review")
+        STUDENT = "student", _("a student")
+        NOT_A_STUDENT = "not_a_student", _("not a student")
+        IGNORED = "ignored", _("ignored")
+
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.OPEN)
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="face_groups",
+    )
+    # The mean of the members' encodings (ENCODING_DTYPE), kept so a new face joins a group without reclustering.
+    centroid = models.BinaryField(_("centroid"), editable=False)
+    size = models.PositiveIntegerField(_("faces"), default=0)
+    first_seen_at = models.DateTimeField(_("first seen at"))
+    last_seen_at = models.DateTimeField(_("last seen at"), db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("face group")
+        verbose_name_plural = _("face groups")
+        ordering = ["-size", "-last_seen_at"]
+        indexes = [models.Index(fields=["decision", "-size"], name="facegroup_decision_size")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision="student", student__isnull=False) | ~models.Q(decision="student"),
+                name="facegroup_student_decision_names_student",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} ({self.size})"
+
+
+class UnknownFace(models.Model):
+    """A face nobody could name, kept for review: a camera track that stayed unknown through a lesson (its best
+    crop and encoding) or a gallery face without a match."""
+
+    class Source(models.TextChoices):
+        CAMERA = "camera", _("camera")
+        GALLERY = "gallery", _("gallery")
+
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    group = models.ForeignKey(
+        FaceGroup, verbose_name=_("group"), null=True, blank=True, on_delete=models.SET_NULL, related_name="faces"
+    )
+    encoding = models.BinaryField(_("encoding"), editable=False)
+    crop = models.FileField(_("face crop"), upload_to=review_crop_path, blank=True)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+    where = models.CharField(_("where"), max_length=160, blank=True)  # the camera's or the gallery's name
+    classroom = models.ForeignKey(
+        "school.Classroom", verbose_name=_("classroom"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    lesson = models.ForeignKey(
+        "school.Lesson", verbose_name=_("lesson"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    photo_face = models.OneToOneField(
+        PhotoFace,
+        verbose_name=_("gallery face"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="unknown_face",
+    )
+    # Identifies the camera track (camera, lesson, track), so reporting it twice stores it once.
+    track_key = models.CharField(_("track"), max_length=80, blank=True)
+    quality = models.FloatField(_("quality"), default=0.0)  # higher is better: how the best crop was chosen
+    clustered = models.BooleanField(_("clustered"), default=False, db_index=True)
+    offered = models.BooleanField(
+        _("offered to the teacher"),
+        default=False,
+        help_text=_("Its group was assigned to a student during the lesson: the teacher was offered to mark them."),
+    )
+
+    class Meta:
+        verbose_name = _("unknown face")
+        verbose_name_plural = _("unknown faces")
+        ordering = ["-seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track_key"], condition=~models.Q(track_key=""), name="unknownface_unique_track"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.seen_at:%Y-%m-%d %H:%M} {self.where}"
+
+
+class NegativeExample(models.Model):
+    """A face staff said is *not* this student: the matcher never gives the student a face closer to one of these
+    than to the student's own enrolled faces."""
+
+    class Source(models.TextChoices):
+        GALLERY_REJECTION = "gallery_rejection", _("a gallery match rejected")
+        TEACHER_NOT_HERE = "teacher_not_here", _("a camera presence the teacher said was not here")
+        REVIEW = "review", _("a face review")
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="negative_examples"
+    )
+    encoding = models.BinaryField(_("encoding"), editable=False)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    # What it came from, e.g. "face match 12" or "presence 40": evidence for whoever reviews it.
+    origin = models.CharField(_("from"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("negative example")
+        verbose_name_plural = _("negative examples")
+        ordering = ["student", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "source", "origin"],
+                condition=~models.Q(origin=""),
+                name="negativeexample_unique_origin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"≠ {self.student} ({self.get_source_display()})"
+
+
+class LookalikePair(models.Model):
+    """Two enrolled students whose nearest encodings are closer than tolerance + margin: the matcher asks a larger
+    margin between them, and secretaries are told (add photos, review). Recomputed when enrollments change."""
+
+    student_a = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("student"))
+    student_b = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("look-alike"))
+    distance = models.FloatField(_("distance"))
+    same_classroom = models.BooleanField(_("same classroom"), default=False)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("look-alike pair")
+        verbose_name_plural = _("look-alike pairs")
+        ordering = ["-same_classroom", "distance"]
+        constraints = [
+            models.UniqueConstraint(fields=["student_a", "student_b"], name="lookalikepair_unique_pair"),
+            models.CheckConstraint(
+                condition=models.Q(student_a__lt=models.F("student_b")), name="lookalikepair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_a} ~ {self.student_b} ({self.distance:.2f})"
+
+
+def proposal_crop_path(proposal: EnrollmentProposal, filename: str) -> str:
+    return f"proposals/{uuid.uuid4().hex}.jpg"
+
+
+class EnrollmentProposal(models.Model):
+    """A camera crop of a confident recognition offered as a fresh enrollment photo of a student whose photos are
+    old; a secretary accepts (it becomes a FacePhoto, through the enrollment checks) or refuses it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to decide")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="enrollment_proposals"
+    )
+    crop = models.FileField(_("face crop"), upload_to=proposal_crop_path)
+    encoding = models.BinaryField(_("encoding"), editable=False)
+    distance = models.FloatField(_("distance"))
+    margin = models.FloatField(_("margin"))
+    seen_at = models.DateTimeField(_("seen at"))
+    where = models.CharField(_("where"), max_length=160, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    face_photo = models.OneToOneField(
+        FacePhoto,
+        verbose_name=_("face photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposal",
+    )
+
+    class Meta:
+        verbose_name = _("enrollment proposal")
+        verbose_name_plural = _("enrollment proposals")
+        ordering = ["status", "-seen_at"]
+        constraints = [
+            # One pending proposal per student at a time: the camera proposes again only after a decision.
+            models.UniqueConstraint(
+                fields=["student"], condition=models.Q(status="pending"), name="enrollmentproposal_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} ({self.get_status_display()})"

@@ -18,3 +18,15 @@ GALLERY_PERMISSIONS: dict[str, list[str]] = {
         *codenames("facematch"),
     ],
 }
+
+# Learning from corrections: secretaries review unknown faces and look-alikes and decide on fresh photos; the rows
+# themselves are written by the services (decisions are changes, never deletions).
+REVIEW_PERMISSIONS: dict[str, list[str]] = {
+    SECRETARIES_GROUP: [
+        *codenames("facegroup", ("view", "change")),
+        *codenames("unknownface", VIEW),
+        *codenames("negativeexample", VIEW),
+        *codenames("lookalikepair", VIEW),
+        *codenames("enrollmentproposal", ("view", "change")),
+    ],
+}

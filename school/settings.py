@@ -298,6 +298,17 @@ SPECTACULAR_SETTINGS = {
 # --- Recognition ------------------------------------------------------------------------------------------------
 MATCH_TOLERANCE = env_float("MATCH_TOLERANCE", 0.5, minimum=0.0, maximum=1.0)
 MATCH_MARGIN = env_float("MATCH_MARGIN", 0.05, minimum=0.0, maximum=1.0)
+# Learning from corrections (issue 15). Two enrolled students closer than MATCH_TOLERANCE + LOOKALIKE_MARGIN are a
+# look-alike pair: listed for secretaries, and the matcher asks LOOKALIKE_EXTRA_MARGIN more between them.
+LOOKALIKE_MARGIN = env_float("LOOKALIKE_MARGIN", 0.1, minimum=0.0, maximum=1.0)
+LOOKALIKE_EXTRA_MARGIN = env_float("LOOKALIKE_EXTRA_MARGIN", 0.05, minimum=0.0, maximum=1.0)
+# Unknown faces closer than this to a group's centroid join it (the review queue's clustering).
+REVIEW_CLUSTER_DISTANCE = env_float("REVIEW_CLUSTER_DISTANCE", 0.45, minimum=0.05, maximum=1.0)
+# Children's faces change: a student whose newest usable photo is older than this is listed, and a confident camera
+# recognition (distance at most FRESH_PHOTO_MAX_DISTANCE, margin at least FRESH_PHOTO_MIN_MARGIN) is proposed.
+ENROLLMENT_MAX_AGE_DAYS = env_int("ENROLLMENT_MAX_AGE_DAYS", 365, minimum=1)
+FRESH_PHOTO_MAX_DISTANCE = env_float("FRESH_PHOTO_MAX_DISTANCE", 0.4, minimum=0.0, maximum=1.0)
+FRESH_PHOTO_MIN_MARGIN = env_float("FRESH_PHOTO_MIN_MARGIN", 0.15, minimum=0.0, maximum=1.0)
 # RetinaFace (onnxruntime; faces from ~20 px, a few ms a photo) or dlib's HOG / CNN, for photos and for cameras.
 FACE_DETECTORS = ("retinaface", "hog", "cnn")
 FACE_DETECTOR = env_choice("FACE_DETECTOR", "retinaface", FACE_DETECTORS)

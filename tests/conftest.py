@@ -68,7 +68,7 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     from attendance.roles import ATTENDANCE_PERMISSIONS, DIARY_PERMISSIONS
     from cameras.roles import CAMERAS_PERMISSIONS
     from monitoring.roles import MONITORING_PERMISSIONS
-    from recognition.roles import GALLERY_PERMISSIONS, RECOGNITION_PERMISSIONS
+    from recognition.roles import GALLERY_PERMISSIONS, RECOGNITION_PERMISSIONS, REVIEW_PERMISSIONS
     from school.roles import GUARDIAN_PERMISSIONS, PRIVACY_PERMISSIONS, SCHOOL_PERMISSIONS, grant
 
     request.getfixturevalue("transactional_db")
@@ -81,6 +81,7 @@ def _migrated_roles(request: pytest.FixtureRequest) -> None:
     grant(apps, "attendance", DIARY_PERMISSIONS)
     grant(apps, "monitoring", MONITORING_PERMISSIONS)
     grant(apps, "school", PRIVACY_PERMISSIONS)
+    grant(apps, "recognition", REVIEW_PERMISSIONS)
     # The consent terms the migrations publish (version 1 of each kind): consents are granted to them.
     import_module("school.migrations.0007_privacy_roles_and_consent_history").publish_default_terms(apps, None)
 
