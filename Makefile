@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder bench-detector bench-reports bench-purge
+.PHONY: demo test install install-dev check lint typecheck messages bench-matcher bench-enroll bench-latency bench-stream bench-gallery bench-alerts bench-monitor bench-kiosk bench-encoder bench-detector bench-reports bench-purge bench-review
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,3 +86,6 @@ bench-reports: $(VENV)/.dev
 
 bench-purge: $(VENV)/.dev
 	$(BIN)/python -W ignore -m bench.purge $(BENCH_ARGS)
+
+bench-review: $(VENV)/.dev
+	$(BIN)/python -W ignore -m bench.review $(BENCH_ARGS)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from attendance.models import AttendanceLog, Device, Justification, Presence, PresenceChange, Roll
 from attendance.services.justifications import justification_document
+from school.admin_figures import rounded_field
 from school.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -72,11 +73,15 @@ class PresenceAdmin(admin.ModelAdmin):
 
 @admin.register(AttendanceLog)
 class AttendanceLogAdmin(admin.ModelAdmin):
-    list_display = ["seen_at", "student", "classroom", "lesson", "camera", "device", "distance"]
+    list_display = ["seen_at", "student", "classroom", "lesson", "camera", "device", "distance_rounded"]
     list_filter = ["classroom", "camera", "device"]
     search_fields = ["student__full_name", "student__registration"]
     date_hierarchy = "seen_at"
     list_select_related = ["student", "classroom", "lesson", "camera", "device"]
+    # The distance as people read it (0.43, not 0.4312345...), on its page too.
+    exclude = ["distance"]
+    readonly_fields = ["distance_rounded"]
+    distance_rounded = rounded_field(AttendanceLog, "distance", places=2)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

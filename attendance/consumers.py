@@ -6,6 +6,7 @@ from typing import Any
 
 from attendance.events import lesson_group
 from attendance.services.access import can_follow
+from attendance.services.review_offers import lesson_offers
 from attendance.services.state import attendance_state
 from school.consumers import LiveGroupConsumer
 from school.models import Lesson
@@ -24,7 +25,10 @@ class LessonConsumer(LiveGroupConsumer):
         return lesson_group(lesson.pk)
 
     def snapshot(self) -> dict[str, Any]:
-        return {"type": "snapshot", "state": attendance_state(self.lesson)}
+        return {"type": "snapshot", "state": attendance_state(self.lesson), "offers": lesson_offers(self.lesson)}
 
     def attendance_present(self, event: dict[str, Any]) -> None:
         self.send_json({"type": "attendance.present", "presence": event["presence"]})
+
+    def attendance_offer(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "attendance.offer", "offer": event["offer"]})

@@ -17,6 +17,11 @@ def send_presence_changed(lesson_id: int, presence: dict[str, Any]) -> None:
     _send(lesson_group(lesson_id), {"type": "attendance.present", "presence": presence})
 
 
+def send_review_offer(lesson_id: int, offer: dict[str, Any]) -> None:
+    """Offer the lesson's teacher to mark a student a review named in a camera's sighting (call after commit)."""
+    _send(lesson_group(lesson_id), {"type": "attendance.offer", "offer": offer})
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:

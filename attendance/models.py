@@ -162,6 +162,9 @@ class PresenceChange(models.Model):
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
     from_status = models.CharField(_("from"), max_length=8, choices=PresenceStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=8, choices=PresenceStatus.choices)
+    # What had set the presence before this change (a camera, the kiosk, a device...): a teacher's "was not here"
+    # after a camera or kiosk presence is a false present of our face recognition.
+    from_source = models.CharField(_("changed from source"), max_length=8, choices=PresenceSource.choices, blank=True)
 
     class Meta:
         verbose_name = _("presence change")

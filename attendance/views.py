@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from attendance.models import AttendanceLog, Justification, Roll
 from attendance.services.access import can_follow, followed_classrooms
+from attendance.services.quality import FALSE_PRESENT_DAYS, recent_false_presents
 from attendance.services.roll import confirm_roll
 from school.models import AccessKind, Classroom, Lesson
 from school.services.access_log import log_access
@@ -53,6 +54,9 @@ def live_class(request: HttpRequest, code: str) -> HttpResponse:
         "manual": _("marked by hand"),
         "no_photo": _("no photo"),
         "save_failed": _("The change could not be saved."),
+        "offer": _("Seen by %(where)s at %(time)s: mark %(name)s present?"),
+        "mark_present": _("Mark present"),
+        "dismiss": _("Dismiss"),
     }
     return render(
         request,
@@ -62,6 +66,8 @@ def live_class(request: HttpRequest, code: str) -> HttpResponse:
             "lesson": lesson,
             "cameras": classroom.cameras.filter(enabled=True),
             "rolls": _recent_rolls(classroom),
+            "false_presents": recent_false_presents(classroom),
+            "false_present_days": FALSE_PRESENT_DAYS,
             "labels": labels,
             "time_zone": settings.TIME_ZONE,  # arrival times read in the school's zone, not the browser's
         },

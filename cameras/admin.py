@@ -15,14 +15,23 @@ from django.utils.translation import ngettext
 from cameras.models import Camera
 from cameras.services.status import set_camera_status
 from cameras.widgets import AnalyticsEditor
+from school.admin_figures import rounded_field
 
 # Written by the processor only; the admin saves just the configuration, so a save never overwrites live status.
-STATUS_FIELDS = ("state", "last_frame_at", "measured_fps", "last_error", "updated_at")
+STATUS_FIELDS = ("state", "last_frame_at", "measured_fps_rounded", "last_error", "updated_at")
 
 
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
-    list_display = ["name", "classroom", "enabled", "state_badge", "last_frame_at", "measured_fps", "last_error"]
+    list_display = [
+        "name",
+        "classroom",
+        "enabled",
+        "state_badge",
+        "last_frame_at",
+        "measured_fps_rounded",
+        "last_error",
+    ]
     list_filter = ["enabled", "state", "classroom"]
     list_select_related = ["classroom"]
     search_fields = ["name", "classroom__code", "classroom__name", "stream_url"]
@@ -35,6 +44,7 @@ class CameraAdmin(admin.ModelAdmin):
         (_("Integrations"), {"fields": ["frigate_camera"]}),
         (_("Live status"), {"fields": [*STATUS_FIELDS, "live_view"]}),
     ]
+    measured_fps_rounded = rounded_field(Camera, "measured_fps", places=1)
 
     def get_form(
         self, request: HttpRequest, obj: Camera | None = None, change: bool = False, **kwargs: Any

@@ -14,11 +14,18 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from recognition.lookalike_admin import (
+    StaleEnrollmentFilter,
+    enrollment_quality_field,
+    usable_photo_count,
+    usable_photos_column,
+)
 from recognition.models import FacePhoto, Gallery, GalleryPhoto, PhotoJob
 from recognition.services.bulk import BadArchive, bulk_enroll
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo, check_face_upload
 from recognition.services.gallery import retry_jobs
 from school.admin import StudentAdmin
+from school.admin_figures import rounded_field
 from school.models import Student
 from school.throttling import throttled
 
@@ -46,9 +53,10 @@ class FacePhotoInline(admin.TabularInline):
     extra = 0
     can_delete = True
     show_change_link = True
-    fields = ["preview", "status", "rejection_code", "face_size_px", "sharpness", "created_at"]
-    readonly_fields = ["preview", "status", "rejection_code", "face_size_px", "sharpness", "created_at"]
+    fields = ["preview", "status", "rejection_code", "face_size_px", "sharpness_rounded", "created_at"]
+    readonly_fields = ["preview", "status", "rejection_code", "face_size_px", "sharpness_rounded", "created_at"]
     verbose_name_plural = _("Face photos")
+    sharpness_rounded = rounded_field(FacePhoto, "sharpness")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # photos are added through the upload pages, which check and encode them
@@ -82,9 +90,22 @@ class StudentWithFacesAdmin(StudentAdmin):
     """The roster's student admin, plus the face photos this app keeps for each student."""
 
     inlines = [*StudentAdmin.inlines, FacePhotoInline]
-    list_filter = [*StudentAdmin.list_filter, UsableFaceFilter]
-    readonly_fields = [*StudentAdmin.readonly_fields, "upload_faces_link"]
-    fields = [*StudentAdmin.fields, "upload_faces_link"]
+    list_display = [*StudentAdmin.list_display, "usable_photos"]
+    list_filter = [*StudentAdmin.list_filter, UsableFaceFilter, StaleEnrollmentFilter]
+    readonly_fields = [*StudentAdmin.readonly_fields, "upload_faces_link", "enrollment_quality"]
+    fields = [*StudentAdmin.fields, "upload_faces_link", "enrollment_quality"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Student]:
+        # One subquery for the list's column (the full quality summary is on the change page only).
+        return super().get_queryset(request).annotate(usable_photo_count=usable_photo_count())
+
+    @admin.display(description=_("usable photos"), ordering="usable_photo_count")
+    def usable_photos(self, student: Student) -> str:
+        return usable_photos_column(getattr(student, "usable_photo_count", 0))
+
+    @admin.display(description=_("enrollment quality"))
+    def enrollment_quality(self, student: Student) -> str:
+        return enrollment_quality_field(student)
 
     @admin.display(description=_("face photos"))
     def upload_faces_link(self, student: Student) -> SafeString:
@@ -143,7 +164,15 @@ class BulkUploadForm(forms.Form):
 
 @admin.register(FacePhoto)
 class FacePhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "student", "status", "rejection_code", "face_size_px", "sharpness", "created_at"]
+    list_display = [
+        "thumbnail",
+        "student",
+        "status",
+        "rejection_code",
+        "face_size_px",
+        "sharpness_rounded",
+        "created_at",
+    ]
     list_filter = ["status", "rejection_code"]
     search_fields = ["student__full_name", "student__registration"]
     list_select_related = ["student"]
@@ -157,12 +186,13 @@ class FacePhotoAdmin(admin.ModelAdmin):
         "width",
         "height",
         "face_size_px",
-        "sharpness",
+        "sharpness_rounded",
         "created_by",
         "created_at",
         "processed_at",
     ]
     change_list_template = "admin/recognition/facephoto/change_list.html"
+    sharpness_rounded = rounded_field(FacePhoto, "sharpness")  # 656, not 655.978981282562
 
     @admin.display(description=_("photo"))
     def thumbnail(self, photo: FacePhoto) -> SafeString:

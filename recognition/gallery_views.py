@@ -13,16 +13,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from recognition.models import Gallery, GalleryPhoto, PhotoJob
 from recognition.services.gallery import AddedPhoto, add_gallery_photos, queue_gallery, retry_jobs
 from recognition.services.gallery_pages import (
+    PHOTOS_PER_PAGE,
     can_view_galleries,
     failed_jobs,
     gallery_page,
     gallery_rows,
+    gallery_students,
     photo_page,
+    photo_tiles,
     upload_outcomes,
 )
 from school.throttling import throttled
@@ -152,3 +156,38 @@ def gallery_photo(request: HttpRequest, gallery_id: int, photo_id: int) -> HttpR
         "labels": _labels(),
     }
     return render(request, "recognition/gallery_photo.html", context)
+
+
+# The gallery page's fragments: the same templates the page includes, fetched by its script when the gallery's
+# socket says a photo finished, so the grid, the lists and the tab counts follow without a reload.
+
+
+@require_safe
+@never_cache
+@gallery_viewer_required
+def gallery_tiles(request: HttpRequest, gallery_id: int) -> HttpResponse:
+    """The grid tiles of the photos asked for (`photo`, repeated; at most a page of them)."""
+    gallery = get_object_or_404(Gallery, pk=gallery_id)
+    photo_ids = [int(value) for value in request.GET.getlist("photo") if value.isdigit()][:PHOTOS_PER_PAGE]
+    context = {"gallery": gallery, "tiles": photo_tiles(gallery, photo_ids), "student_id": _student_param(request)}
+    return render(request, "recognition/_gallery_tiles.html", context)
+
+
+@require_safe
+@never_cache
+@gallery_viewer_required
+def gallery_results(request: HttpRequest, gallery_id: int) -> HttpResponse:
+    """The Recognition tab's list of students found, with their photo counts."""
+    gallery = get_object_or_404(Gallery, pk=gallery_id)
+    context = {"gallery": gallery, "students": gallery_students(gallery)}
+    return render(request, "recognition/_gallery_results.html", context)
+
+
+@require_safe
+@never_cache
+@gallery_viewer_required
+def gallery_failed(request: HttpRequest, gallery_id: int) -> HttpResponse:
+    """The Failed tab's list of jobs in error or dead."""
+    gallery = get_object_or_404(Gallery, pk=gallery_id)
+    context = {"gallery": gallery, "failed_jobs": list(failed_jobs(gallery))}
+    return render(request, "recognition/_gallery_failed.html", context)

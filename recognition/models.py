@@ -474,7 +474,7 @@ class EnrollmentProposal(models.Model):
     student = models.ForeignKey(
         Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="enrollment_proposals"
     )
-    crop = models.FileField(_("face crop"), upload_to=proposal_crop_path)
+    crop = models.FileField(_("face crop"), upload_to=proposal_crop_path, blank=True)  # emptied once refused
     encoding = models.BinaryField(_("encoding"), editable=False)
     distance = models.FloatField(_("distance"))
     margin = models.FloatField(_("margin"))

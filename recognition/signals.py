@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from recognition.models import FacePhoto
+from recognition.models import FacePhoto, NegativeExample
 from recognition.services.index import bump_index_version
+from recognition.services.lookalikes import schedule_recompute
 from school.models import Student
 from school.signals import biometric_consent_withdrawn
 
@@ -23,6 +24,14 @@ def remove_face_photo_file(sender: type[FacePhoto], instance: FacePhoto, **kwarg
         transaction.on_commit(lambda: storage.delete(name))
     if instance.status == FacePhoto.Status.READY:
         transaction.on_commit(bump_index_version)
+        schedule_recompute(instance.student_id)
+
+
+@receiver(post_save, sender=NegativeExample)
+@receiver(post_delete, sender=NegativeExample)
+def rebuild_index_for_negative(sender: type[NegativeExample], instance: NegativeExample, **kwargs: Any) -> None:
+    # The matcher holds the negatives: every process rebuilds once the row is committed (or gone).
+    transaction.on_commit(bump_index_version)
 
 
 @receiver(biometric_consent_withdrawn, sender=Student)

@@ -18,6 +18,7 @@ from recognition.services.gallery import (
     requeue_stale_jobs,
     start_photo_job,
 )
+from recognition.services.lookalikes import recompute_lookalikes as recompute_lookalike_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +81,20 @@ def requeue_stale_photo_jobs() -> int:
     """Periodic: queue again the gallery photo jobs a dead worker left `processing`, and drop expired cache."""
     purge_expired_cache()
     return requeue_stale_jobs()
+
+
+@shared_task(acks_late=True)
+def recompute_lookalikes(student_ids: list[int] | None = None) -> int:
+    """Bring the look-alike pairs up to date after an enrollment change (only those of `student_ids` when given)."""
+    result = recompute_lookalike_pairs(student_ids)
+    return result.created + result.updated + result.deleted
+
+
+@shared_task(acks_late=True)
+def cluster_new_faces() -> int:
+    """Put the unknown faces not yet grouped into their groups (queued after faces are added; idempotent)."""
+    from recognition.services.review_groups import cluster_new_faces as cluster
+    from recognition.services.review_groups import clustering_started
+
+    clustering_started()
+    return cluster()

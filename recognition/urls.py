@@ -1,14 +1,21 @@
 from django.urls import path
 
-from recognition import api, gallery_api, gallery_views, views
+from recognition import api, gallery_api, gallery_views, lookalike_api, lookalike_views, review_api, review_views, views
 
 app_name = "recognition"
 
 urlpatterns = [
     path("api/students/<int:student_id>/faces", api.StudentFacesView.as_view(), name="student-faces"),
+    path("api/students/lookalikes", lookalike_api.LookalikesView.as_view(), name="student-lookalikes"),
+    path(
+        "api/students/stale-enrollments",
+        lookalike_api.StaleEnrollmentsView.as_view(),
+        name="student-stale-enrollments",
+    ),
     path("api/faces/<int:pk>", api.FacePhotoDetailView.as_view(), name="face-photo"),
     path("api/recognize", api.RecognizeView.as_view(), name="recognize"),
     path("recognition/faces/<int:pk>/image", views.face_photo_image, name="face-photo-image"),
+    path("recognition/proposals/<int:pk>/crop.jpg", lookalike_views.proposal_crop, name="proposal-crop"),
     # Gallery recognition
     path("api/galleries/<int:gallery_id>/photos", gallery_api.GalleryPhotosView.as_view(), name="gallery-photos"),
     path(
@@ -56,4 +63,20 @@ urlpatterns = [
     path("galleries/<int:gallery_id>/process/", gallery_views.gallery_process, name="gallery-process"),
     path("galleries/<int:gallery_id>/retry/", gallery_views.gallery_retry, name="gallery-retry"),
     path("galleries/<int:gallery_id>/photos/<int:photo_id>/", gallery_views.gallery_photo, name="gallery-photo"),
+    # The gallery page's live fragments (its script fetches them on each progress event)
+    path("galleries/<int:gallery_id>/tiles", gallery_views.gallery_tiles, name="gallery-tiles"),
+    path("galleries/<int:gallery_id>/results", gallery_views.gallery_results, name="gallery-results-fragment"),
+    path("galleries/<int:gallery_id>/failed", gallery_views.gallery_failed, name="gallery-failed-fragment"),
+    # Faces to review (staff): the page, its crops and its API
+    path("review/", review_views.review_page, name="review"),
+    path("review/faces/<int:pk>/crop", review_views.review_face_crop, name="review-face-crop"),
+    path("api/review/groups", review_api.ReviewGroupsView.as_view(), name="review-groups"),
+    path("api/review/groups/<int:pk>/assign", review_api.AssignGroupView.as_view(), name="review-group-assign"),
+    path(
+        "api/review/groups/<int:pk>/not-a-student",
+        review_api.NotAStudentView.as_view(),
+        name="review-group-not-a-student",
+    ),
+    path("api/review/groups/<int:pk>/ignore", review_api.IgnoreGroupView.as_view(), name="review-group-ignore"),
+    path("api/review/students", review_api.ReviewStudentsView.as_view(), name="review-students"),
 ]

@@ -193,6 +193,8 @@ CELERY_BEAT_SCHEDULE["purge-camera-history"] = {"task": "cameras.tasks.purge_cam
 # Rolls of lessons that ended ROLL_CLOSE_AFTER_MINUTES ago are closed (attendance app), then absences checked.
 CELERY_BEAT_SCHEDULE["close-due-rolls"] = {"task": "attendance.tasks.close_due_rolls", "schedule": 60.0}
 # Personal data past its retention period (below) goes, once an hour (school app; the same as `purge_expired`).
+# Unknown faces wait to be grouped for review (recognition app); each new face schedules it, this is the safety net.
+CELERY_BEAT_SCHEDULE["cluster-unknown-faces"] = {"task": "recognition.tasks.cluster_new_faces", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["purge-expired-data"] = {"task": "school.tasks.purge_expired", "schedule": 3600.0}
 
 # --- Retention of personal data (README "Privacy" has the table) ------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from attendance.events import send_presence_changed
 from attendance.models import Presence, PresenceChange, PresenceSource, PresenceStatus
 from attendance.services.access import is_secretary
+from attendance.services.quality import RECOGNISED_SOURCES, record_not_here
 from attendance.services.roll import lock_lesson
 from attendance.services.state import presence_payload
 from school.models import Lesson, Student
@@ -52,6 +54,7 @@ def set_presence(lesson: Lesson, student: Student, status: PresenceStatus, *, by
             defaults={"status": status, "source": PresenceSource.MANUAL, "changed_by": by},
         )
         previous = "" if created else presence.status
+        previous_source = "" if created else presence.source
         if not created and presence.status == status and presence.source == PresenceSource.MANUAL:
             return presence
         if status != PresenceStatus.ABSENT and presence.first_seen is None:
@@ -60,7 +63,23 @@ def set_presence(lesson: Lesson, student: Student, status: PresenceStatus, *, by
         presence.source = PresenceSource.MANUAL
         presence.changed_by = by
         presence.save()
-        PresenceChange.objects.create(presence=presence, changed_by=by, from_status=previous, to_status=status)
+        change = PresenceChange.objects.create(
+            presence=presence, changed_by=by, from_status=previous, to_status=status, from_source=previous_source
+        )
+        if (
+            status == PresenceStatus.ABSENT
+            and previous in (PresenceStatus.PRESENT, PresenceStatus.LATE)
+            and previous_source in RECOGNISED_SOURCES
+        ):
+            # "Was not here" after the camera marked them: the face that did it is not this student.
+            transaction.on_commit(lambda: _learn_not_here(change.pk))
         payload = presence_payload(presence)
         transaction.on_commit(lambda: send_presence_changed(lesson.pk, payload))
     return presence
+
+
+def _learn_not_here(change_id: int) -> None:
+    try:
+        record_not_here(change_id)
+    except Exception:  # the teacher's change is committed; a failed lesson for the matcher must not undo it
+        logging.getLogger(__name__).exception("presence change %s: no negative example recorded", change_id)

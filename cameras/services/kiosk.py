@@ -35,6 +35,7 @@ from recognition.engine.images import RGBImage, downscale, load_image
 from recognition.engine.liveness import BlinkDetector, eye_sample, face_landmarks
 from recognition.engine.pipeline import FramePipeline, FrameReport, Identification, PipelineConfig
 from recognition.models import FacePhoto
+from recognition.services.freshness import offer_from_identification
 from recognition.services.index import get_matcher
 from recognition.services.recognize import roster_ids
 from school.models import Classroom
@@ -290,6 +291,8 @@ class KioskSession:
             crop_jpeg=identification.crop_jpeg,
             source="kiosk",
         )
+        if not sighting.no_consent:
+            offer_from_identification(student, identification, seen_at=timezone.now(), where=self.classroom.code)
         if sighting.presence is None:
             return None  # no lesson now: logged, nobody marked
         return {

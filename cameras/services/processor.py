@@ -40,6 +40,7 @@ from cameras.services.monitor_feed import (
 from cameras.services.overlay import Label, annotate, encode_jpeg
 from cameras.services.recognition import RosterScope, StudentDirectory, build_pipeline
 from cameras.services.status import UNSET, set_camera_status
+from cameras.services.unknown_faces import KeptFace, UnknownFaceKeeper, alert_is_wanted, track_key
 from cameras.signals import unknown_face_seen, zone_intrusion_seen
 from recognition.engine.analytics import AnalyticsNode, FrameTracks, Intrusion, NodeResult, nodes_from_config
 from recognition.engine.images import RGBImage
@@ -49,9 +50,11 @@ from recognition.engine.pipeline import (
     Identification,
     TrackedFace,
     UnknownFace,
+    UnknownTrack,
     face_crop_jpeg,
 )
 from recognition.engine.video import StreamError, is_live, open_frames
+from recognition.services.freshness import offer_from_identification
 from school.services.lessons import current_lesson
 
 logger = logging.getLogger(__name__)
@@ -174,6 +177,9 @@ class CameraProcessor:
         self._processing: deque[float] = deque(maxlen=_PROCESSING_KEPT)
         self._node_states: dict[str, str] = {}
         self._errors_posted: dict[str, float] = {}
+        # Unknown faces kept for review: the writer thread, and the lesson of each track announced as unknown.
+        self.unknown_keeper: UnknownFaceKeeper | None = None
+        self._unknown_lessons: dict[int, int] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
     def run(self) -> str:
@@ -189,6 +195,7 @@ class CameraProcessor:
         self.keeper = LeaseKeeper(lease).start()
         self.feed = MonitorFeed(self.camera_id, max_rate=float(settings.MONITOR_MAX_RATE)).start()
         self.minutes = MinuteRecorder(timezone.now())
+        self.unknown_keeper = UnknownFaceKeeper(self.camera_id).start()
         reason = STOPPED
         try:
             self._configure(camera)
@@ -205,6 +212,8 @@ class CameraProcessor:
             raise
         finally:
             self.keeper.stop()
+            self._keep_live_unknowns()
+            self.unknown_keeper.stop()
             self._finish(lease, reason)
             self._write_minute(self.minutes.finish(timezone.now()))
             self.feed.stop()
@@ -324,6 +333,10 @@ class CameraProcessor:
                         self._pending.append(pending)
                 for unknown in report.unknowns:
                     self._announce_unknown(unknown, frame, seen_at)
+                for ended in report.ended_unknown:
+                    self._keep_unknown(ended, seen_at - dt.timedelta(seconds=max(0.0, timestamp - ended.last_seen)))
+                if report.analysed and self._unknown_lessons:
+                    self._follow_lesson(seen_at)
                 if report.analysed:
                     node_results = self._analyse(report, frame, seen_at) if self.nodes else {}
                     self._analysed(report, time.perf_counter() - started, seen_at, node_results)
@@ -357,7 +370,7 @@ class CameraProcessor:
             student = self.students.get(identification.student_id)
             if student is None:
                 return True  # deleted meanwhile
-            record_sighting(
+            sighting = record_sighting(
                 student=student,
                 classroom=self.camera.classroom,
                 seen_at=pending.seen_at,
@@ -366,6 +379,8 @@ class CameraProcessor:
                 crop_jpeg=identification.crop_jpeg,
                 dedup_seconds=self.camera.dedup_seconds,
             )
+            if not sighting.no_consent:
+                offer_from_identification(student, identification, seen_at=pending.seen_at, where=self.camera.name)
             return True
         except Exception:
             logger.exception("camera %s: sighting of student %s not recorded yet", self.camera_id, _student_id(pending))
@@ -377,6 +392,9 @@ class CameraProcessor:
         lesson = current_lesson(self.camera.classroom, seen_at)
         if lesson is None:
             return
+        self._unknown_lessons[unknown.track_id] = lesson.pk  # kept for review when the track or the lesson ends
+        if not alert_is_wanted(unknown.encoding):
+            return  # staff said this person is not a student (a visitor, a teacher)
         box = unknown.box
         unknown_face_seen.send_robust(
             Camera,
@@ -390,6 +408,49 @@ class CameraProcessor:
             frame_size=(frame.shape[1], frame.shape[0]),
             best_distance=unknown.best_distance,
         )
+
+    def _keep_unknown(self, unknown: UnknownTrack, seen_at: dt.datetime, *, lesson_id: int | None = None) -> None:
+        """Hand a track that stayed unknown during a lesson to the keeper (its own thread writes it)."""
+        if lesson_id is None:
+            lesson_id = self._unknown_lessons.pop(unknown.track_id, None)
+        if lesson_id is None or self.unknown_keeper is None:
+            return  # never announced during a lesson
+        self.unknown_keeper.keep(
+            KeptFace(
+                camera_id=self.camera_id,
+                where=self.camera.name,
+                classroom_id=self.camera.classroom_id,
+                lesson_id=lesson_id,
+                track_key=track_key(self.camera_id, lesson_id, self._run_key, unknown.track_id),
+                seen_at=seen_at,
+                track=unknown,
+            )
+        )
+
+    def _follow_lesson(self, seen_at: dt.datetime) -> None:
+        """A lesson ended while unknown tracks are still in view: each is kept for that lesson now, and counts for
+        the next lesson, if one began, from then on."""
+        lesson_id = self._lesson_now(seen_at)
+        for unknown in self.pipeline.unknown_tracks():
+            previous = self._unknown_lessons.get(unknown.track_id)
+            if previous is None or previous == lesson_id:
+                continue
+            self._keep_unknown(unknown, seen_at, lesson_id=previous)
+            if lesson_id is None:
+                del self._unknown_lessons[unknown.track_id]
+            else:
+                self._unknown_lessons[unknown.track_id] = lesson_id
+
+    def _keep_live_unknowns(self) -> None:
+        """The pipeline goes (the processor stops, or its settings changed): its unknown tracks end here."""
+        if not hasattr(self, "pipeline"):
+            return
+        try:
+            for unknown in self.pipeline.unknown_tracks():
+                self._keep_unknown(unknown, timezone.now())
+        except Exception:
+            logger.exception("camera %s: unknown faces in view not kept", self.camera_id)
+        self._unknown_lessons = {}
 
     def _analyse(self, report: FrameReport, frame: RGBImage, seen_at: dt.datetime) -> dict[str, dict[str, Any]]:
         """Run the analytics nodes on an analysed frame; announce the zone intrusions it revealed and the results
@@ -508,6 +569,7 @@ class CameraProcessor:
         self.camera = camera
         self._settings = _Settings.of(camera)
         self.scope = RosterScope(camera.classroom)
+        self._keep_live_unknowns()  # the tracks of the pipeline being replaced end here
         self.pipeline = build_pipeline(sample_fps=camera.sample_fps, tolerance=camera.tolerance, scope=self.scope)
         self._run_key = uuid.uuid4().hex[:8]  # a new pipeline numbers its tracks from 1 again
         self._labels = []

@@ -35,6 +35,7 @@ from .errors import ImageRejected, RejectionCode
 from .geometry import FaceBox
 from .images import DEFAULT_MAX_PIXELS, downscale, load_image
 from .matcher import (
+    DEFAULT_LOOKALIKE_EXTRA_MARGIN,
     DEFAULT_MARGIN,
     DEFAULT_TOLERANCE,
     DEFAULT_TOP_K,
@@ -59,6 +60,7 @@ from .video import StreamError, is_live, open_frames
 __all__ = [
     "DEFAULT_DETECTION_MAX_SIDE",
     "DEFAULT_DETECTION_MODEL",
+    "DEFAULT_LOOKALIKE_EXTRA_MARGIN",
     "DEFAULT_MARGIN",
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MIN_FACE_PX",

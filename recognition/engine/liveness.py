@@ -12,9 +12,11 @@ model face_recognition_models ships):
   and one close to it are measured alike.
 * A blink is *open, closed, open*: at least two steady open samples (within ``steady_spread`` of each other), then
   one or more samples at most ``closed_ratio`` of their median, then, within ``max_closed_s``, an open sample back
-  within ``steady_spread`` of that median. The whole face must keep its size and place meanwhile (the distance
-  between the outer eye corners and the nose within ``scale_tolerance``): landmarks jitter when a photo is moved,
-  tilted or blurred, and that jitter comes with the whole face changing, whereas in a blink only the lids move.
+  within ``steady_spread`` of that median (the closure is timed from the middle of the gap before the first closed
+  sample to the middle of the gap after the last, so that sparse samples still catch a blink). The whole face must
+  keep its size and place meanwhile (the distance between the outer eye corners and the nose within
+  ``scale_tolerance``): landmarks jitter when a photo is moved, tilted or blurred, and that jitter comes with the
+  whole face changing, whereas in a blink only the lids move.
 
 What it stops: a printed photo or a phone showing a still picture, held still or moved in front of the camera, and
 a frozen video. What it does not stop: a video of the student replayed on a screen (they blink in it), or a mask
@@ -185,9 +187,19 @@ class BlinkDetector:
         closed_start = closed_end
         while closed_start > 0 and samples[closed_start - 1].openness <= self.closed_ratio * reopened.openness:
             closed_start -= 1
-        if closed_start == closed_end:
-            return False  # the sample before this one was open too
-        if reopened.timestamp - samples[closed_start].timestamp > self.max_closed_s:
+        if closed_start == closed_end or closed_start == 0:
+            return False  # the sample before this one was open too, or no open one came before the closed ones
+        # How long the eyes were shut, from what was seen: they closed between the last open sample and the first
+        # closed one, and reopened between the last closed one and this one; the middle of each gap is taken.
+        # Timing from the first closed sample to the reopening counted the whole gap after it as shut eyes, so a
+        # kiosk whose frames come ~1 s apart (a busy server, a slow kiosk computer) saw each 300 ms blink as a
+        # second's closure and refused them all. Sparse samples cannot hide a long closure either way: this
+        # estimate exceeds max_closed_s for every closure longer than twice max_closed_s, however far apart they
+        # come (the open samples around it are at least that far apart).
+        closed_for = (samples[closed_end - 1].timestamp + reopened.timestamp) / 2 - (
+            samples[closed_start - 1].timestamp + samples[closed_start].timestamp
+        ) / 2
+        if closed_for > self.max_closed_s:
             return False  # eyes closed for long (or looking down): not a blink
         before = samples[max(0, closed_start - 4) : closed_start]
         if len(before) < self.min_open_samples:

@@ -17,6 +17,16 @@ How a query runs (one float32 pass over the index, then exact float64 work on a 
    bit: the tests and bench/matcher.py check it).
 
 Steps 1-2 are O(n) vectorised numpy with no per-student Python loop, and nothing sorts the whole index.
+
+Staff corrections (both optional; a matcher without them takes none of this work):
+
+- Negative examples: faces staff said are *not* a given student. A candidate student with a negative closer to the
+  face than the student's own nearest enrolled encoding is dropped from the answer (candidates, margin and
+  match): the next student must then pass tolerance and margin on their own. Only the few candidates' negatives
+  are measured (exactly, in float64); when candidates are dropped the search is run again, deeper, for that query.
+- Look-alike pairs: between the two students of a pair the best must beat the other by ``margin +
+  lookalike_extra_margin`` (the other student's distance is measured exactly even when it is not among the
+  candidates).
 """
 
 from __future__ import annotations
@@ -24,13 +34,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "DEFAULT_LOOKALIKE_EXTRA_MARGIN",
     "DEFAULT_MARGIN",
     "DEFAULT_TOLERANCE",
     "DEFAULT_TOP_K",
@@ -49,6 +60,8 @@ DEFAULT_TOLERANCE = 0.5
 #: Same-person distances vary by ~0.05-0.1 between photos, so two students within 0.05 of a face cannot be told
 #: apart from that face (twins, look-alikes, a student enrolled twice).
 DEFAULT_MARGIN = 0.05
+#: Extra margin asked between the two students of a look-alike pair (siblings, twins, a student enrolled twice).
+DEFAULT_LOOKALIKE_EXTRA_MARGIN = 0.05
 DEFAULT_TOP_K = 3
 #: How many classroom sub-indexes are kept (and never more rows in total than the full index holds).
 SCOPE_CACHE_SIZE = 32
@@ -317,12 +330,42 @@ class Matcher:
         tolerance: float = DEFAULT_TOLERANCE,
         margin: float = DEFAULT_MARGIN,
         version: int | str | None = None,
+        negative_student_ids: Sequence[int] | NDArray[np.integer] | None = None,
+        negative_encodings: ArrayLike | None = None,
+        lookalike_pairs: Iterable[tuple[int, int]] = (),
+        lookalike_extra_margin: float = DEFAULT_LOOKALIKE_EXTRA_MARGIN,
     ) -> None:
         _check_tolerance_margin(tolerance, margin)
+        if not lookalike_extra_margin >= 0:
+            raise ValueError("lookalike_extra_margin must be >= 0")
         self.tolerance = float(tolerance)
         self.margin = float(margin)
+        self.lookalike_extra_margin = float(lookalike_extra_margin)
         self.version = version
         self._index = _Index.build(student_ids, encodings)
+        if (negative_student_ids is None) != (negative_encodings is None):
+            raise ValueError("negative_student_ids and negative_encodings go together")
+        self._negatives: _Index | None = None
+        self._negative_rows: dict[int, tuple[int, int]] = {}
+        if negative_student_ids is not None and negative_encodings is not None:
+            negatives = _Index.build(negative_student_ids, negative_encodings)
+            if negatives.num_rows and negatives.dim != self._index.dim:
+                raise ValueError(f"negative encodings have {negatives.dim} dimensions, the index {self._index.dim}")
+            if negatives.num_rows:
+                self._negatives = negatives
+                self._negative_rows = {
+                    int(student): (int(start), int(start + count))
+                    for student, start, count in zip(
+                        negatives.students.tolist(), negatives.starts.tolist(), negatives.counts.tolist(), strict=True
+                    )
+                }
+        partners: dict[int, set[int]] = {}
+        for first, second in lookalike_pairs:
+            first, second = int(first), int(second)
+            if first != second:
+                partners.setdefault(first, set()).add(second)
+                partners.setdefault(second, set()).add(first)
+        self._partners: dict[int, tuple[int, ...]] = {s: tuple(sorted(p)) for s, p in partners.items()}
         self._scopes: OrderedDict[bytes, _Index] = OrderedDict()
         self._scope_rows = 0
         self._lock = threading.Lock()
@@ -348,7 +391,8 @@ class Matcher:
     def __repr__(self) -> str:
         return (
             f"Matcher(students={self.num_students}, encodings={self.num_encodings}, tolerance={self.tolerance}, "
-            f"margin={self.margin}, version={self.version!r})"
+            f"margin={self.margin}, negatives={self.num_negatives}, lookalike_pairs={self.num_lookalike_pairs}, "
+            f"version={self.version!r})"
         )
 
     def __len__(self) -> int:
@@ -361,6 +405,14 @@ class Matcher:
     @property
     def num_students(self) -> int:
         return int(self._index.students.shape[0])
+
+    @property
+    def num_negatives(self) -> int:
+        return 0 if self._negatives is None else self._negatives.num_rows
+
+    @property
+    def num_lookalike_pairs(self) -> int:
+        return sum(len(partners) for partners in self._partners.values()) // 2
 
     @property
     def dim(self) -> int:
@@ -383,9 +435,11 @@ class Matcher:
         """For each query encoding (rows of a (q, dim) array, or one (dim,) vector), the nearest students.
 
         ``candidates`` holds the ``top_k`` nearest students whatever their distance (so callers can show near
-        misses); ``match`` is the first candidate only when its distance is <= ``tolerance`` and the next other
-        student is at least ``margin`` further away. ``scope`` limits the search to those student ids (e.g. a
-        classroom roster); sub-indexes are cached per scope.
+        misses), leaving out a student with a negative example closer to the face than the student's own nearest
+        enrolled encoding; ``match`` is the first candidate only when its distance is <= ``tolerance`` and the next
+        other candidate is at least ``margin`` further away (``margin + lookalike_extra_margin`` for the other
+        student of a look-alike pair, wherever that student ranks). ``scope`` limits the search to those student
+        ids (e.g. a classroom roster); sub-indexes are cached per scope.
         """
         tolerance = self.tolerance if tolerance is None else float(tolerance)
         margin = self.margin if margin is None else float(margin)
@@ -404,8 +458,78 @@ class Matcher:
             return []
         index = self._index if scope is None else self._scoped_index(scope)
         # The margin rule needs the runner-up even when the caller only wants one candidate.
-        found = index.search(matrix, max(top_k, 2))
-        return [_face_matches(students, distances, top_k, tolerance, margin) for students, distances in found]
+        wanted = max(top_k, 2)
+        found = index.search(matrix, wanted)
+        if self._negatives is None and not self._partners:
+            return [_face_matches(students, distances, top_k, tolerance, margin) for students, distances in found]
+        results = []
+        for query, (students, distances) in zip(matrix, found, strict=True):
+            if self._negatives is not None:
+                students, distances = self._without_vetoed(index, query, students, distances, wanted)
+            result = _face_matches(students, distances, top_k, tolerance, margin)
+            if result.match is not None and result.match.student_id in self._partners:
+                if not self._clear_of_lookalikes(index, query, result.match, students, distances, margin):
+                    result = FaceMatches(candidates=result.candidates, match=None)
+            results.append(result)
+        return results
+
+    def _vetoed(self, query: NDArray[np.float64], student: int, distance: float) -> bool:
+        """Whether one of ``student``'s negatives is closer to ``query`` than ``distance`` (their nearest face)."""
+        rows = self._negative_rows.get(student)
+        if rows is None or self._negatives is None:
+            return False
+        # Same float64 expression as the enrolled distances, so a negative equal to an enrolled face never vetoes.
+        negative = np.linalg.norm(self._negatives.exact[rows[0] : rows[1]] - query, axis=1).min()
+        return bool(negative < distance)
+
+    def _without_vetoed(
+        self,
+        index: _Index,
+        query: NDArray[np.float64],
+        students: NDArray[np.int64],
+        distances: NDArray[np.float64],
+        wanted: int,
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The candidates minus the vetoed ones, searching deeper until ``wanted`` remain (or nobody is left)."""
+        depth = students.shape[0]
+        while True:
+            keep = np.fromiter(
+                (
+                    not self._vetoed(query, student, distance)
+                    for student, distance in zip(students.tolist(), distances.tolist(), strict=True)
+                ),
+                dtype=bool,
+                count=students.shape[0],
+            )
+            survivors = int(keep.sum())
+            if survivors >= wanted or depth >= index.students.shape[0] or students.shape[0] < depth:
+                return students[keep][:wanted], distances[keep][:wanted]
+            depth += wanted - survivors
+            [(students, distances)] = index.search(query[np.newaxis, :], depth)
+
+    def _clear_of_lookalikes(
+        self,
+        index: _Index,
+        query: NDArray[np.float64],
+        match: Candidate,
+        students: NDArray[np.int64],
+        distances: NDArray[np.float64],
+        margin: float,
+    ) -> bool:
+        """Whether ``match`` beats each of its look-alikes (in ``index``, not vetoed) by the larger margin."""
+        required = margin + self.lookalike_extra_margin
+        listed = dict(zip(students.tolist(), distances.tolist(), strict=True))
+        for partner in self._partners[match.student_id]:
+            distance = listed.get(partner)
+            if distance is None:
+                if distances.shape[0] and distances[-1] - match.distance >= required:
+                    continue  # every student not listed is at least this far
+                distance = _nearest_of(index, partner, query)
+                if distance is None or self._vetoed(query, partner, distance):
+                    continue
+            if distance - match.distance < required:
+                return False
+        return True
 
     def _scoped_index(self, scope: Collection[int]) -> _Index:
         wanted = np.unique(np.fromiter((int(student) for student in scope), dtype=np.int64, count=len(scope)))
@@ -443,6 +567,16 @@ def _face_matches(
         if runner_up - candidates[0].distance >= margin:
             match = candidates[0]
     return FaceMatches(candidates=candidates[:top_k], match=match)
+
+
+def _nearest_of(index: _Index, student: int, query: NDArray[np.float64]) -> float | None:
+    """Exact distance from ``query`` to ``student``'s nearest row of ``index`` (None: not in it)."""
+    position = int(np.searchsorted(index.students, student))
+    if position >= index.students.shape[0] or int(index.students[position]) != student:
+        return None
+    start = int(index.starts[position])
+    stop = start + int(index.counts[position])
+    return float(np.linalg.norm(index.exact[start:stop] - query, axis=1).min())
 
 
 def _check_tolerance_margin(tolerance: float, margin: float) -> None:

@@ -46,7 +46,8 @@ import numpy as np
 from .detection import FaceBox, FaceDetector
 from .images import RGBImage, downscale
 from .matcher import DEFAULT_MARGIN, DEFAULT_TOLERANCE, DEFAULT_TOP_K, Matcher
-from .tracking import ABSENT_DISTANCE, FaceTracker, Recognition, Track, iou
+from .quality import sharpness
+from .tracking import ABSENT_DISTANCE, BestView, FaceTracker, Recognition, Track, iou
 
 __all__ = [
     "CROP_MAX_SIDE",
@@ -59,8 +60,10 @@ __all__ = [
     "SkipReason",
     "TrackedFace",
     "UnknownFace",
+    "UnknownTrack",
     "decide_identity",
     "face_crop_jpeg",
+    "view_quality",
 ]
 
 #: Evidence crops are at most this big: enough to recognise someone on a screen, a few kB as JPEG.
@@ -80,6 +83,9 @@ SHALLOW_SCAN_MIN_FACE = 80
 #: The region searched around a small tracked face: its box pushed out by this many box sizes on every side, room
 #: for ~0.5 s of head movement (see tracking.DEFAULT_MAX_SHIFT) and the context HOG needs around a face.
 TRACK_SEARCH_MARGIN = 1.0
+#: A view at least this sharp (variance of the Laplacian, see quality.sharpness) counts by its size alone; blurrier
+#: ones count less, in proportion (the enrollment check's default minimum: what makes a usable face picture).
+SHARP_ENOUGH = 35.0
 # Timestamps are floats computed by different means (media time, index / fps): allow for their rounding.
 _TIME_EPS = 1e-6
 
@@ -153,6 +159,10 @@ class Identification:
     box: FaceBox
     timestamp: float
     crop_jpeg: bytes
+    # How far ahead of the next student the decision was (weighted mean distances), and this frame's encoding:
+    # what a fresh enrollment photo proposal needs (recognition.services.freshness).
+    margin: float = 0.0
+    encoding: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +174,18 @@ class UnknownFace:
     timestamp: float
     crop_jpeg: bytes
     best_distance: float | None  # the closest student's mean distance over the window (None: nobody listed)
+    encoding: np.ndarray | None = None  # the encoding of this frame's view of the face
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownTrack:
+    """A track that stayed unknown (reported as such, never identified), with the best view it had of the face:
+    what a caller keeps for review when the track ends (or its lesson does)."""
+
+    track_id: int
+    first_seen: float
+    last_seen: float
+    view: BestView
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +200,7 @@ class FrameReport:
     identifications: list[Identification] = field(default_factory=list)
     unknowns: list[UnknownFace] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)  # ids of the tracks dropped in this frame (face gone)
+    ended_unknown: list[UnknownTrack] = field(default_factory=list)  # the ended tracks that stayed unknown
     skipped: SkipReason | None = None
 
 
@@ -262,11 +285,11 @@ class FramePipeline:
         self.stats.frames += 1
         if not self.sampler.offer(timestamp):
             return FrameReport(timestamp=timestamp, analysed=False, skipped="not_due")
-        restarted: list[int] = []
+        restarted: list[Track] = []
         if self._last_analysed is not None and timestamp < self._last_analysed:
             # The clock went back (a file started over, a camera restarted): a new stream, whose tracks and
             # reference picture must not be compared with the old one's.
-            restarted = [track.id for track in self.tracker.finish()]
+            restarted = self.tracker.finish()
             self._reference = None
             self._last_analysed = None
             self._last_deep_scan = None
@@ -281,12 +304,18 @@ class FramePipeline:
         self.stats.analysed += 1
         report = self._analyse(frame, timestamp)
         if restarted:
-            report.ended[:0] = restarted
+            report.ended[:0] = [track.id for track in restarted]
+            report.ended_unknown[:0] = unknown_tracks(restarted)
         return report
 
     def finish(self) -> list[Track]:
         """End of the stream: drop and return every live track."""
         return self.tracker.finish()
+
+    def unknown_tracks(self) -> list[UnknownTrack]:
+        """The live tracks that have stayed unknown so far, with their best views (e.g. when a lesson ends while
+        they are still in view); they go on being tracked."""
+        return unknown_tracks(self.tracker.tracks)
 
     def _is_still(self, small_grey: np.ndarray, timestamp: float) -> bool:
         reference = self._reference
@@ -305,6 +334,7 @@ class FramePipeline:
         self.stats.faces_detected += len(boxes)
         tracks = self.tracker.update(boxes, timestamp)
         ended = [track.id for track in self.tracker.dropped]
+        ended_unknown = unknown_tracks(self.tracker.dropped)
         identifications = []
         unknowns = []
         due = [track for track in tracks if self._needs_encoding(track, timestamp)]
@@ -314,9 +344,10 @@ class FramePipeline:
             matches = self.matcher().match(
                 encodings, top_k=config.top_k, scope=self.scope(), tolerance=config.tolerance, margin=config.margin
             )
-            for track, found in zip(due, matches, strict=True):
+            for track, found, encoding in zip(due, matches, encodings, strict=True):
                 track.add_recognition(Recognition(timestamp, float(track.box.area), found.candidates))
                 reported = self._update_identity(track)
+                crop = self._keep_best_view(track, frame, encoding, timestamp)
                 if reported is not None:
                     identifications.append(
                         Identification(
@@ -326,6 +357,8 @@ class FramePipeline:
                             box=track.box,
                             timestamp=timestamp,
                             crop_jpeg=face_crop_jpeg(frame, track.box),
+                            margin=decision_margin(track, config),
+                            encoding=np.array(encoding, dtype=np.float32),  # a copy: buffers may be reused
                         )
                     )
                 elif self._stays_unknown(track):
@@ -336,8 +369,9 @@ class FramePipeline:
                             track_id=track.id,
                             box=track.box,
                             timestamp=timestamp,
-                            crop_jpeg=face_crop_jpeg(frame, track.box),
+                            crop_jpeg=crop if crop is not None else face_crop_jpeg(frame, track.box),
                             best_distance=ranking[0][1] if ranking else None,
+                            encoding=np.asarray(encoding, dtype=np.float32),
                         )
                     )
         self.stats.identifications += len(identifications)
@@ -352,7 +386,22 @@ class FramePipeline:
             identifications=identifications,
             unknowns=unknowns,
             ended=ended,
+            ended_unknown=ended_unknown,
         )
+
+    def _keep_best_view(self, track: Track, frame: RGBImage, encoding: np.ndarray, timestamp: float) -> bytes | None:
+        """Keep this view as the track's best while it is unknown and the view is its best so far; returns the
+        view's crop when it made one (the unknown-face report reuses it)."""
+        if track.identified:
+            track.best_view = None  # a recognised face is nobody's to review
+            return None
+        quality = view_quality(frame, track.box)
+        if track.best_view is not None and quality <= track.best_view.quality:
+            return None
+        crop = face_crop_jpeg(frame, track.box)
+        vector = np.array(encoding, dtype=np.float32)  # a copy: the detector may reuse its buffers
+        track.best_view = BestView(track.box, timestamp, quality, crop, vector)
+        return crop
 
     def _stays_unknown(self, track: Track) -> bool:
         """Undecided after a whole decision window, and not reported as such yet."""
@@ -427,6 +476,30 @@ class FramePipeline:
         if track.student_id is not None:
             track.distance = track.mean_distance(track.student_id, self.config.window)
         return reported
+
+
+def unknown_tracks(tracks: Collection[Track]) -> list[UnknownTrack]:
+    """Those of ``tracks`` that were reported unknown, never identified, and have a best view."""
+    return [
+        UnknownTrack(track.id, track.first_seen, track.last_seen, track.best_view)
+        for track in tracks
+        if track.reported_unknown and not track.identified and track.best_view is not None
+    ]
+
+
+def view_quality(frame: RGBImage, box: FaceBox) -> float:
+    """How good a view of a face is, higher better: its size in pixels, scaled down when it is blurrier than
+    SHARP_ENOUGH (a big but blurred face shows less of the person than a smaller sharp one)."""
+    return float(box.size) * min(1.0, sharpness(frame, box) / SHARP_ENOUGH)
+
+
+def decision_margin(track: Track, config: PipelineConfig) -> float:
+    """How much closer the track's student is than the next one, over the decision window (0 when undecided)."""
+    ranking = track.ranking(config.window)
+    if not ranking or track.student_id is None or ranking[0][0] != track.student_id:
+        return 0.0
+    runner_up = ranking[1][1] if len(ranking) > 1 else ABSENT_DISTANCE
+    return float(runner_up - ranking[0][1])
 
 
 def decide_identity(track: Track, config: PipelineConfig) -> tuple[int, float] | None:

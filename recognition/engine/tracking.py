@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .detection import FaceBox
 from .matcher import Candidate
 
@@ -19,6 +21,7 @@ __all__ = [
     "DEFAULT_MAX_MISSING_S",
     "DEFAULT_MAX_SHIFT",
     "DEFAULT_MAX_SIZE_RATIO",
+    "BestView",
     "FaceTracker",
     "Recognition",
     "Track",
@@ -71,6 +74,18 @@ class Recognition:
     candidates: tuple[Candidate, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class BestView:
+    """The best look a track had at its face while it was unknown (largest and sharp enough): what is kept of a
+    face nobody could name."""
+
+    box: FaceBox
+    timestamp: float
+    quality: float  # higher is better (see pipeline.view_quality)
+    crop_jpeg: bytes
+    encoding: np.ndarray  # the 128-d encoding of that view
+
+
 @dataclass(eq=False)
 class Track:
     """One face followed across frames. ``student_id``/``distance`` are the identity the pipeline decided."""
@@ -86,6 +101,7 @@ class Track:
     distance: float | None = None
     identified: list[int] = field(default_factory=list)  # students already reported for this track, in order
     reported_unknown: bool = False  # reported once as unknown after a whole decision window
+    best_view: BestView | None = None  # kept while the track is unknown (never once it was identified)
 
     def add_recognition(self, recognition: Recognition) -> None:
         if not recognition.weight > 0:

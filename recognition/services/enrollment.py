@@ -11,6 +11,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from numpy.typing import NDArray
 
@@ -18,6 +19,7 @@ from recognition.engine import ImageRejected, analyse_enrollment_photo, load_ima
 from recognition.models import FacePhoto, RejectionReason, pack_encoding
 from recognition.services.engine import get_detector
 from recognition.services.index import bump_index_version
+from recognition.services.lookalikes import schedule_recompute
 from school.models import Student
 from school.services.consent import has_biometric_consent
 from school.services.uploads import image_file
@@ -139,6 +141,7 @@ def encode_pending_photo(photo_id: int) -> FacePhoto | None:
         )
         if updated and changes["status"] == FacePhoto.Status.READY:
             transaction.on_commit(bump_index_version)
+            schedule_recompute(photo.student_id)
     return FacePhoto.objects.filter(pk=photo_id).first()
 
 
@@ -149,7 +152,30 @@ def delete_face_photo(photo: FacePhoto) -> None:
 
 
 def erase_face_data(student: Student) -> int:
-    """Remove every face photo of `student` (consent withdrawn). Returns how many were removed."""
+    """Remove every face photo of `student` (consent withdrawn, erasure), and what was learnt from staff about the
+    student's face: the faces of review groups assigned to them (with their crops), those groups, the pending or
+    decided fresh-photo proposals (crops), the negative examples and the look-alike pairs. Returns how many face
+    photos were removed."""
+    from recognition.models import EnrollmentProposal, FaceGroup, LookalikePair, NegativeExample, UnknownFace
+
     with transaction.atomic():
         count, _ = FacePhoto.objects.filter(student=student).delete()
+        groups = FaceGroup.objects.filter(student=student)
+        faces = UnknownFace.objects.filter(group__in=groups)
+        proposals = EnrollmentProposal.objects.filter(student=student)
+        names = [*faces.exclude(crop="").values_list("crop", flat=True)]
+        names += [*proposals.exclude(crop="").values_list("crop", flat=True)]
+        faces.delete()
+        groups.delete()
+        proposals.delete()
+        NegativeExample.objects.filter(student=student).delete()
+        LookalikePair.objects.filter(Q(student_a=student) | Q(student_b=student)).delete()
+        if names:
+            storage = UnknownFace._meta.get_field("crop").storage
+            transaction.on_commit(lambda: _delete_files(storage, names))
     return count
+
+
+def _delete_files(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)  # a file already gone is fine for FileSystemStorage

@@ -29,6 +29,7 @@ from recognition.engine import ImageRejected, analyse_enrollment_photo, load_ima
 from recognition.models import ENCODING_DTYPE, FaceMatch, FacePhoto, PhotoFace, RejectionReason
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo
+from recognition.services.unknown_faces import sync_gallery_face
 from school.models import Student
 from school.services.consent import has_biometric_consent
 
@@ -153,6 +154,7 @@ def assign_face(
         FaceMatch.objects.filter(photo_face=face).exclude(pk=match.pk).exclude(confirmed=False).update(
             confirmed=False, reviewed_by=reviewer, reviewed_at=now
         )
+        sync_gallery_face(face)  # named now: out of the unknown faces' review
         face_photo = None
         if crop is not None:
             try:

@@ -28,6 +28,7 @@ from recognition.models import (
     FaceMatch,
     Gallery,
     GalleryPhoto,
+    NegativeExample,
     PhotoFace,
     PhotoJob,
     ProcessingCache,
@@ -35,7 +36,9 @@ from recognition.models import (
 )
 from recognition.services.engine import get_detector
 from recognition.services.index import get_matcher, index_version
+from recognition.services.negatives import record_negative, withdraw_negative
 from recognition.services.recognize import roster_ids
+from recognition.services.unknown_faces import detach_gallery_faces, keep_unmatched_gallery_faces, sync_gallery_face
 from school.models import Student
 from school.services.consent import biometric_consent_q
 from school.services.uploads import image_file
@@ -257,6 +260,7 @@ def _replace_faces(results: dict[int, tuple[str, dict[str, Any]]], run: Processi
             "similarity",
         )
     }
+    unknown_before = detach_gallery_faces(photo_ids)  # kept for review: they must outlive their PhotoFace rows
     PhotoFace.objects.filter(photo_id__in=photo_ids).delete()  # cascades to the matches
     new_faces = [
         PhotoFace(
@@ -326,6 +330,7 @@ def _replace_faces(results: dict[int, tuple[str, dict[str, Any]]], run: Processi
         job.updated_at = now
         job.settings_used = run.used(results[job.photo_id][0])
     PhotoJob.objects.bulk_update(jobs, ["status", "last_error", "processed_at", "updated_at", "settings_used"])
+    keep_unmatched_gallery_faces(photo_ids, unknown_before, now)  # faces nobody is proposed for: to review
     return written
 
 
@@ -487,5 +492,19 @@ def review_match(match: FaceMatch, confirmed: bool, by: User | AnonymousUser | N
         FaceMatch.objects.filter(pk=match.pk).update(
             confirmed=confirmed, reviewed_by=by if isinstance(by, User) else None, reviewed_at=timezone.now()
         )
+        sync_gallery_face(match.photo_face)  # its last proposal rejected, a face is a stranger's to review
+        # A rejection teaches the matcher: this face (and faces nearer to it than to the student's photos) is not
+        # the student. Reviewing it again as a confirmation takes the lesson back.
+        origin = f"face match {match.pk}"
+        if confirmed:
+            withdraw_negative(match.student, source=NegativeExample.Source.GALLERY_REJECTION, origin=origin)
+        else:
+            record_negative(
+                match.student,
+                match.photo_face.encoding,
+                source=NegativeExample.Source.GALLERY_REJECTION,
+                origin=origin,
+                by=by,
+            )
     match.refresh_from_db()
     return match

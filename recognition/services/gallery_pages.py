@@ -148,6 +148,12 @@ def _tiles(photos: list[GalleryPhoto]) -> list[PhotoTile]:
     return tiles
 
 
+def photo_tiles(gallery: Gallery, photo_ids: list[int]) -> list[PhotoTile]:
+    """The grid's tiles of the gallery's photos among `photo_ids` (others are left out), in grid order: what the
+    gallery page's script fetches to update the photos that just finished."""
+    return _tiles(list(gallery_photos(gallery).filter(pk__in=photo_ids)))
+
+
 @dataclass(frozen=True)
 class UploadOutcome:
     filename: str

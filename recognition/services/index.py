@@ -1,20 +1,24 @@
 """The matcher index of enrolled faces, shared by every process through a version number in the cache.
 
 Any change to the usable encodings bumps the version; each process rebuilds its in-memory `Matcher` lazily, on the
-first query that sees a version different from the one it built.
+first query that sees a version different from the one it built. The index also holds the staff's corrections:
+negative examples (faces said not to be a student) and look-alike pairs (a larger margin between the two); adding
+or removing either bumps the version too (recognition/signals.py, recognition.services.lookalikes).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from numpy.typing import NDArray
 
 from recognition.engine import Matcher
-from recognition.models import ENCODING_DTYPE, FacePhoto
+from recognition.models import ENCODING_DTYPE, FacePhoto, LookalikePair, NegativeExample
 from school.services.consent import biometric_consent_q
 
 INDEX_VERSION_KEY = "recognition:index-version"
@@ -53,19 +57,30 @@ def get_matcher() -> Matcher:
 
 
 def _build(version: int) -> Matcher:
-    rows = [
-        (student_id, bytes(encoding))
-        for student_id, encoding in FacePhoto.objects.filter(
-            biometric_consent_q("student__"), status=FacePhoto.Status.READY
-        ).values_list("student_id", "encoding")
-        if encoding is not None  # guaranteed by a check constraint; narrows the type
-    ]
-    student_ids = [student_id for student_id, _encoding in rows]
-    encodings = np.frombuffer(b"".join(encoding for _id, encoding in rows), dtype=ENCODING_DTYPE)
+    student_ids, encodings = _encodings(
+        FacePhoto.objects.filter(biometric_consent_q("student__"), status=FacePhoto.Status.READY).values_list(
+            "student_id", "encoding"
+        )
+    )
+    negative_ids, negatives = _encodings(
+        NegativeExample.objects.filter(biometric_consent_q("student__")).values_list("student_id", "encoding")
+    )
+    pairs = list(LookalikePair.objects.values_list("student_a_id", "student_b_id"))
     return Matcher(
         student_ids,
-        encodings.reshape(-1, 128).astype(np.float32),
+        encodings,
         tolerance=settings.MATCH_TOLERANCE,
         margin=settings.MATCH_MARGIN,
         version=version,
+        negative_student_ids=negative_ids,
+        negative_encodings=negatives,
+        lookalike_pairs=pairs,
+        lookalike_extra_margin=settings.LOOKALIKE_EXTRA_MARGIN,
     )
+
+
+def _encodings(rows: Iterable[tuple[int, bytes | memoryview | None]]) -> tuple[list[int], NDArray[np.float32]]:
+    kept = [(student_id, bytes(encoding)) for student_id, encoding in rows if encoding is not None]
+    student_ids = [student_id for student_id, _encoding in kept]
+    encodings = np.frombuffer(b"".join(encoding for _id, encoding in kept), dtype=ENCODING_DTYPE)
+    return student_ids, encodings.reshape(-1, 128).astype(np.float32)

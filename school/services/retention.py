@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from attendance.models import AttendanceLog
-from recognition.models import FaceMatch, FacePhoto, PhotoFace, ProcessingCache
+from recognition.models import FaceGroup, FaceMatch, FacePhoto, PhotoFace, ProcessingCache, UnknownFace
 from school.models import Student
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ PURGED_ENCODING = b""
 
 EVIDENCE_CROPS = "evidence_crops"
 UNKNOWN_GALLERY_FACES = "unknown_gallery_faces"
+UNKNOWN_FACES = "unknown_faces"
 FACE_CACHE = "face_cache"
 STUDENTS_WHO_LEFT = "students_who_left"
 
@@ -55,6 +56,11 @@ def _label(key: str, days: int) -> str:
         UNKNOWN_GALLERY_FACES: lambda n: ngettext(
             "encodings of unknown faces in galleries, older than %(days)d day",
             "encodings of unknown faces in galleries, older than %(days)d days",
+            n,
+        ),
+        UNKNOWN_FACES: lambda n: ngettext(
+            "unknown faces kept for review (crop and encoding), older than %(days)d day",
+            "unknown faces kept for review (crop and encoding), older than %(days)d days",
             n,
         ),
         FACE_CACHE: lambda n: ngettext(
@@ -150,6 +156,7 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> P
         categories=[
             CategoryResult(EVIDENCE_CROPS, evidence_days),
             CategoryResult(UNKNOWN_GALLERY_FACES, unknown_days),
+            CategoryResult(UNKNOWN_FACES, unknown_days),
             CategoryResult(FACE_CACHE, unknown_days),
             *(CategoryResult(rule.key, int(getattr(settings, rule.setting))) for rule in RULES),
             CategoryResult(STUDENTS_WHO_LEFT, biometric_days),
@@ -172,6 +179,7 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> P
         values={"encoding": PURGED_ENCODING},
         dry_run=dry_run,
     )
+    _purge_unknown_faces(report[UNKNOWN_FACES], now - dt.timedelta(days=unknown_days), dry_run=dry_run)
     # Stored results hold every face's encoding, unknown ones too, and would bring them back on reprocessing.
     # created_at is never later than the payload (update_or_create keeps it), so nothing older survives.
     _delete_in_batches(
@@ -272,6 +280,37 @@ def _delete_file(storage: Storage, name: str) -> bool:
         logger.warning("retention: could not delete %s", name, exc_info=True)
         return False
     return True
+
+
+def _purge_unknown_faces(result: CategoryResult, cutoff: dt.datetime, *, dry_run: bool) -> None:
+    """Delete the unknown faces kept for review seen before `cutoff` (row, encoding, crop file after commit), except
+    those of groups staff assigned to a student; their groups' sizes and centroids follow, empty open groups go."""
+    expired = UnknownFace.objects.filter(seen_at__lt=cutoff).exclude(group__decision=FaceGroup.Decision.STUDENT)
+    last = 0
+    while True:
+        with transaction.atomic():
+            batch = expired.filter(pk__gt=last).order_by("pk")
+            if not dry_run:
+                batch = batch.select_for_update(skip_locked=True, of=("self",))
+            rows = list(batch.values_list("pk", "crop", "group_id")[:BATCH])
+            if not rows:
+                return
+            last = rows[-1][0]
+            names = [row[1] for row in rows if row[1]]
+            if dry_run:
+                result.rows += len(rows)
+                result.files += len(names)
+                result.items.extend(_describe(UnknownFace, row[:2]) for row in rows)
+                continue
+            _total, deleted = UnknownFace.objects.filter(pk__in=[row[0] for row in rows]).delete()
+            result.rows += deleted.get(UnknownFace._meta.label, 0)
+            # The review service keeps groups true to their members (and the alert filters' centroids current).
+            from recognition.services.review_groups import refresh_groups
+
+            refresh_groups({row[2] for row in rows if row[2] is not None})
+            if names:
+                storage = UnknownFace._meta.get_field("crop").storage
+                transaction.on_commit(partial(_delete_files, storage, names, result))
 
 
 def _erase_students_who_left(result: CategoryResult, left_by: dt.date, *, dry_run: bool) -> None:

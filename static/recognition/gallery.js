@@ -1,6 +1,7 @@
 // Gallery pages. The gallery page follows the face processing live over a WebSocket (a snapshot of the counts on
 // every (re)connection, then a progress event per finished photo; reconnects with backoff, like the live class
-// page), queues the processing through the API and takes dropped files. The photo page sends reviews and
+// page), updating its grid, lists and counts in place from fragments the server renders, queues the processing
+// through the API and takes dropped files. The photo page sends reviews and
 // assignments to the API, then reloads: the page itself is rendered by the server.
 (() => {
   "use strict";
@@ -36,6 +37,37 @@
   }
 
   // --- Live progress (gallery page) ---------------------------------------------------------------------------
+  // The server renders the grid's tiles and the tabs' lists; on each progress event the page fetches the fragments
+  // that changed (the same templates the page includes) and puts them in place.
+
+  async function fetchFragment(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    const template = document.createElement("template");
+    template.innerHTML = await response.text();
+    return template.content;
+  }
+
+  // Runs `task` now, or once more after the run in progress when called meanwhile: a burst of events makes at
+  // most one request in flight and one after it.
+  function coalesced(task) {
+    let running = false;
+    let again = false;
+    return async function run() {
+      if (running) { again = true; return; }
+      running = true;
+      try {
+        do { again = false; await task(); } while (again);
+      } catch (_error) {
+        // The next event (or the resync on reconnection) fetches again.
+      } finally {
+        running = false;
+      }
+    };
+  }
+
+  const FINAL = new Set(["done", "error", "dead"]);
+
   function followProgress(root, progress) {
     const galleryId = root.dataset.galleryId;
     const connection = document.getElementById("connection");
@@ -44,15 +76,23 @@
     const bar = progress.querySelector(".progress-bar");
     const doneBar = progress.querySelector(".progress-done");
     const failedBar = progress.querySelector(".progress-failed");
-    const refresh = document.getElementById("refresh-results");
-    const shown = { done: Number(progress.dataset.done), failed: Number(progress.dataset.failed) };
+    const grid = document.getElementById("photo-grid");
+    const shown = {
+      done: Number(progress.dataset.done), failed: Number(progress.dataset.failed), total: Number(progress.dataset.total),
+    };
 
     function setConnection(name) {
       connection.dataset.state = name;
       connection.textContent = labels[name];
     }
 
+    function setCount(id, value) {
+      const element = document.getElementById(id);
+      if (element) element.textContent = String(value);
+    }
+
     function render(done, failed, total) {
+      Object.assign(shown, { done, failed, total });
       progress.dataset.done = done;
       progress.dataset.failed = failed;
       progress.dataset.total = total;
@@ -63,16 +103,87 @@
       bar.setAttribute("aria-valuenow", done);
       doneBar.style.width = total ? `${(100 * done) / total}%` : "0";
       failedBar.style.width = total ? `${(100 * failed) / total}%` : "0";
-      // The grid and the lists are the server's: say when they are behind.
-      if (done !== shown.done || failed !== shown.failed) refresh.hidden = false;
+      setCount("tab-count-photos", total);
+      setCount("tab-count-failed", failed);
     }
 
-    // The photo that just finished: its tile's badge says so at once (its faces and names come with a reload).
+    function tileOf(photoId) {
+      return grid ? grid.querySelector(`.tile[data-photo-id="${photoId}"]`) : null;
+    }
+
+    // A tile's badge says at once what the event said; its faces and names follow with the fragment.
     function showTileStatus(photoId, status) {
-      const badge = document.querySelector(`#photo-grid .tile[data-photo-id="${photoId}"] .status`);
+      const tile = tileOf(photoId);
+      const badge = tile && tile.querySelector(".status");
       if (!badge) return;
       badge.className = `status status-${status}`;
       badge.textContent = labels.statuses[status] || status;
+    }
+
+    // The fresh tile's caption replaces the old one; its picture only when it changed (a placeholder becoming the
+    // blurred rendition), so an image already shown is not downloaded (and its access logged) again.
+    function updateTile(old, fresh) {
+      const [oldLink, freshLink] = [old.querySelector("a"), fresh.querySelector("a")];
+      if (oldLink && freshLink && oldLink.innerHTML.trim() !== freshLink.innerHTML.trim()) oldLink.replaceWith(freshLink);
+      const [oldCaption, freshCaption] = [old.querySelector(".tile-caption"), fresh.querySelector(".tile-caption")];
+      if (oldCaption && freshCaption) oldCaption.replaceWith(freshCaption);
+    }
+
+    const staleTiles = new Set();
+    const refreshTiles = coalesced(async () => {
+      const ids = Array.from(staleTiles);
+      staleTiles.clear();
+      if (!ids.length) return;
+      const query = new URLSearchParams(ids.map((id) => ["photo", id]));
+      if (root.dataset.student) query.set("student", root.dataset.student);
+      let fragment;
+      try {
+        fragment = await fetchFragment(`${root.dataset.tilesUrl}?${query}`);
+      } catch (error) {
+        for (const id of ids) staleTiles.add(id);
+        throw error;
+      }
+      for (const fresh of fragment.querySelectorAll(".tile[data-photo-id]")) {
+        const old = tileOf(fresh.dataset.photoId);
+        if (old) updateTile(old, fresh);
+      }
+    });
+
+    function tilesChanged(photoId) {
+      if (!grid) return;
+      if (photoId) {
+        if (tileOf(photoId)) staleTiles.add(String(photoId));
+      } else {
+        // Several photos at once (results reused in bulk) or a resync: every tile not finished yet.
+        for (const tile of grid.querySelectorAll(".tile[data-photo-id]")) {
+          const badge = tile.querySelector(".status");
+          const status = badge ? (badge.className.match(/status-(\w+)/) || [])[1] : "";
+          if (!FINAL.has(status)) staleTiles.add(tile.dataset.photoId);
+        }
+      }
+      refreshTiles();
+    }
+
+    // The Recognition tab's count is the number of students its list holds: fetched on any tab.
+    const refreshResults = coalesced(async () => {
+      const fresh = (await fetchFragment(root.dataset.resultsUrl)).querySelector("#recognition-results");
+      if (!fresh) return;
+      setCount("tab-count-recognition", fresh.dataset.students);
+      const old = document.getElementById("recognition-results");
+      if (old) old.replaceWith(fresh);
+    });
+
+    const refreshFailed = coalesced(async () => {
+      if (!document.getElementById("failed-results")) return;
+      const fresh = (await fetchFragment(root.dataset.failedUrl)).querySelector("#failed-results");
+      const old = document.getElementById("failed-results");
+      if (fresh && old) old.replaceWith(fresh);
+    });
+
+    function changed(photoId) {
+      tilesChanged(photoId);
+      refreshResults();
+      refreshFailed();
     }
 
     window.openLiveSocket(`/ws/galleries/${galleryId}/`, {
@@ -80,10 +191,15 @@
       onMessage(message) {
         if (message.type === "snapshot") {
           const counts = message.counts;
-          render(counts.done, counts.error + counts.dead, counts.total);
+          const failed = counts.error + counts.dead;
+          // On (re)connection: what finished while the page was loading or disconnected.
+          const behind = counts.done !== shown.done || failed !== shown.failed || counts.total !== shown.total;
+          render(counts.done, failed, counts.total);
+          if (behind) changed(null);
         } else if (message.type === "gallery.progress") {
           render(message.done, message.failed, message.total);
           if (message.photo && message.status) showTileStatus(message.photo, message.status);
+          changed(message.photo || null);
         }
       },
     });

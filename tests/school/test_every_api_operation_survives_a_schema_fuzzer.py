@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from attendance.models import Device, PresenceStatus
 from attendance.services.manual import set_presence
 from attendance.services.roll import close_roll
-from recognition.models import FaceMatch, FacePhoto, Gallery, GalleryPhoto, PhotoFace, pack_encoding
+from recognition.models import FaceGroup, FaceMatch, FacePhoto, Gallery, GalleryPhoto, PhotoFace, pack_encoding
 from school.services.lessons import current_lesson
 from tests.factories import (
     ClassroomFactory,
@@ -104,6 +104,12 @@ def school(settings: Any) -> School:
     )
     match = FaceMatch.objects.create(photo_face=face, student=seen, distance=0.4, similarity=0.6)
 
+    # One open face group per decision operation: the first decision succeeds, the fuzzer's later ones are 409.
+    review = {
+        action: FaceGroup.objects.create(centroid=encoding, size=1, first_seen_at=now, last_seen_at=now)
+        for action in ("assign", "not-a-student", "ignore")
+    }
+
     device = Device(name="gateway")
     key = device.issue_key()
     device.save()
@@ -133,6 +139,7 @@ def school(settings: Any) -> School:
                 }
                 for rest in ("/process-faces", "/face-detail")
             },
+            **{f"/api/review/groups/{{id}}/{action}": {"id": group.pk} for action, group in review.items()},
             "/api/galleries/{gallery_id}/photos/{photo_id}/faces/{index}/assign": {
                 "gallery_id": gallery.pk,
                 "photo_id": photo.pk,

@@ -84,6 +84,45 @@
     if (!student) return;
     student.presence = presence;
     render();
+    if (presence.status !== "absent") dropOffer(presence.student_id);
+  }
+
+  // Sightings a staff review named after the fact: offered to the teacher, never marked on their own.
+  let offers = [];
+
+  function renderOffers() {
+    const list = document.getElementById("list-offers");
+    list.replaceChildren(...offers.map((offer) => {
+      const item = document.createElement("li");
+      item.className = "offer";
+      item.dataset.studentId = offer.student_id;
+      const text = document.createElement("span");
+      text.textContent = labels.offer.replace("%(where)s", offer.where).replace("%(time)s", time(offer.seen_at))
+        .replace("%(name)s", offer.name);
+      const mark = document.createElement("button");
+      mark.type = "button";
+      mark.textContent = labels.mark_present;
+      mark.addEventListener("click", () => override(offer.student_id, "present"));
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "secondary";
+      dismiss.textContent = labels.dismiss;
+      dismiss.addEventListener("click", () => dropOffer(offer.student_id));
+      item.append(text, mark, dismiss);
+      return item;
+    }));
+    document.getElementById("offers").hidden = offers.length === 0;
+  }
+
+  function addOffer(offer) {
+    offers = offers.filter((o) => o.student_id !== offer.student_id).concat([offer]);
+    renderOffers();
+  }
+
+  function dropOffer(studentId) {
+    if (!offers.some((o) => o.student_id === studentId)) return;
+    offers = offers.filter((o) => o.student_id !== studentId);
+    renderOffers();
   }
 
   async function override(studentId, status) {
@@ -100,8 +139,9 @@
   window.openLiveSocket(`/ws/lessons/${lessonId}/`, {
     onState: setConnection,
     onMessage(message) {
-      if (message.type === "snapshot") { state = message.state; render(); }
+      if (message.type === "snapshot") { state = message.state; render(); offers = message.offers || []; renderOffers(); }
       else if (message.type === "attendance.present") applyPresence(message.presence);
+      else if (message.type === "attendance.offer") addOffer(message.offer);
     },
   });
 })();

@@ -115,18 +115,23 @@
       sentAfterTimeout += 1;
       root.dataset.sentAfterTimeout = sentAfterTimeout;
     }
+    // Encoded at once, not with canvas.toBlob: Chromium runs toBlob's encoding in an idle moment and, on a busy
+    // computer that has none, only after waiting a second for one (4 s on Android). A kiosk then sent each frame
+    // about a second after it was taken, too seldom to see a blink, and a frame sent late then came too soon
+    // before the next one for the server (dropped without a reply: REPLY_TIMEOUT_MS lost). toDataURL takes a few
+    // milliseconds for a 640 px frame.
+    target.send(jpegBytes(capture.toDataURL("image/jpeg", settings.jpeg_quality)));
+    framesSent += 1;
+    root.dataset.framesSent = framesSent;
     lastSentAt = pendingSince = performance.now();
     schedule();  // the timeout, in case no reply comes
-    capture.toBlob((blob) => {
-      if (!blob || socket !== target || target.readyState !== WebSocket.OPEN) {
-        pendingSince = null;
-        schedule();
-        return;
-      }
-      target.send(blob);
-      framesSent += 1;
-      root.dataset.framesSent = framesSent;
-    }, "image/jpeg", settings.jpeg_quality);
+  }
+
+  function jpegBytes(dataUrl) {
+    const binary = atob(dataUrl.slice(dataUrl.indexOf(",") + 1));
+    const bytes = new Uint8Array(binary.length);
+    for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+    return bytes;
   }
 
   // --- replies ----------------------------------------------------------------------------------------------------
