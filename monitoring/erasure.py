@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils.translation import ngettext
 
 from monitoring.models import Alert
 from school.models import Student
+from school.services.files import delete_files_on_commit
 
 if TYPE_CHECKING:
     from school.services.erasure import Holding
@@ -31,14 +31,6 @@ def alert_snapshots(sender: Any, *, student: Student, erase: bool, **kwargs: Any
     if erase and names:
         storage = Alert._meta.get_field("snapshot").storage
         alerts.update(snapshot="")
-        transaction.on_commit(lambda: _delete(storage, names))
+        delete_files_on_commit(storage, names)
     label = ngettext("alert snapshot showing the student", "alert snapshots showing the student", len(names))
     return [Holding(ALERT_SNAPSHOTS, len(names), label, len(names))]
-
-
-def _delete(storage: Any, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:
-            logger.warning("erasure: could not delete %s", name, exc_info=True)

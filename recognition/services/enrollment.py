@@ -20,20 +20,22 @@ from recognition.models import FacePhoto, RejectionReason, pack_encoding
 from recognition.services.engine import get_detector
 from recognition.services.index import bump_index_version
 from recognition.services.lookalikes import schedule_recompute
+from school.errors import Refused
 from school.models import Student
 from school.services.consent import has_biometric_consent
+from school.services.files import delete_files_on_commit
 from school.services.uploads import image_file
 
 logger = logging.getLogger(__name__)
 
 
-class EnrollmentRefused(Exception):
+class EnrollmentRefused(Refused):
     """The upload cannot become a face photo at all; nothing was stored."""
 
+    code: RejectionReason
+
     def __init__(self, code: RejectionReason, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+        super().__init__(code, detail)
 
 
 @dataclass(frozen=True)
@@ -170,12 +172,5 @@ def erase_face_data(student: Student) -> int:
         proposals.delete()
         NegativeExample.objects.filter(student=student).delete()
         LookalikePair.objects.filter(Q(student_a=student) | Q(student_b=student)).delete()
-        if names:
-            storage = UnknownFace._meta.get_field("crop").storage
-            transaction.on_commit(lambda: _delete_files(storage, names))
+        delete_files_on_commit(UnknownFace._meta.get_field("crop").storage, names)
     return count
-
-
-def _delete_files(storage: Any, names: list[str]) -> None:
-    for name in names:
-        storage.delete(name)  # a file already gone is fine for FileSystemStorage

@@ -25,6 +25,7 @@ from recognition.engine import load_image
 from recognition.models import FaceMatch, GalleryPhoto, PhotoFace, PhotoJob, ProcessingCache
 from recognition.services.privacy import MARGIN, blur_face
 from school.models import Student
+from school.services.files import delete_files
 from school.services.uploads import image_file
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,4 @@ def _blur_in_place(photo: GalleryPhoto, faces: list[PhotoFace]) -> tuple[Storage
 
 def _delete_files(files: list[tuple[Storage, str]]) -> None:
     for storage, name in files:
-        try:
-            storage.delete(name)
-        except Exception:
-            logger.warning("erasure: could not delete %s", name, exc_info=True)
+        delete_files(storage, [name])

@@ -26,6 +26,7 @@ from recognition.engine import ImageRejected, analyse_enrollment_photo, load_ima
 from recognition.models import FaceGroup, FacePhoto, RejectionReason, UnknownFace
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo
+from school.errors import Refused
 from school.models import Student
 from school.services.consent import has_biometric_consent
 
@@ -35,13 +36,8 @@ FACES_SHOWN = 8
 MAX_ENROLL = 10
 
 
-class GroupRefused(Exception):
+class GroupRefused(Refused):
     """The group cannot be decided as asked; nothing was written. `detail` is meant for people (translated)."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)

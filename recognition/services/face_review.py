@@ -30,6 +30,7 @@ from recognition.models import ENCODING_DTYPE, FaceMatch, FacePhoto, PhotoFace, 
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo
 from recognition.services.unknown_faces import sync_gallery_face
+from school.errors import Refused
 from school.models import Student
 from school.services.consent import has_biometric_consent
 
@@ -43,13 +44,8 @@ UNMEASURED_DISTANCE = 1.0
 UNMEASURED_SIMILARITY = 0.0
 
 
-class AssignmentRefused(Exception):
+class AssignmentRefused(Refused):
     """The face cannot be assigned as asked; nothing was written. `detail` is meant for people (translated)."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)

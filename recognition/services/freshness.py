@@ -21,6 +21,7 @@ from recognition.engine.pipeline import Identification
 from recognition.models import EnrollmentProposal, FacePhoto, RejectionReason, pack_encoding
 from school.models import Student
 from school.services.consent import biometric_consent_q, has_biometric_consent
+from school.services.files import delete_files_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -187,8 +188,8 @@ def refuse_proposal(proposal: EnrollmentProposal, by: User | AnonymousUser | Non
         updated = EnrollmentProposal.objects.filter(pk=proposal.pk, status=EnrollmentProposal.Status.PENDING).update(
             status=EnrollmentProposal.Status.REFUSED, decided_by=_user(by), decided_at=timezone.now(), crop=""
         )
-        if updated and name:
-            transaction.on_commit(lambda: storage.delete(name))
+        if updated:
+            delete_files_on_commit(storage, [name])
     proposal.refresh_from_db()
     return bool(updated)
 

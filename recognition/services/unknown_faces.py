@@ -27,6 +27,7 @@ from recognition.engine import ImageRejected, load_image
 from recognition.engine.pipeline import face_crop_jpeg
 from recognition.models import ENCODING_DTYPE, FaceGroup, FaceMatch, PhotoFace, UnknownFace, pack_encoding
 from school.models import Classroom, Lesson
+from school.services.files import delete_files_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -158,19 +159,7 @@ def _schedule_clustering() -> None:
 
 
 def _delete_files_on_commit(names: Iterable[str | None]) -> None:
-    kept = [name for name in names if name]
-    if not kept:
-        return
-
-    def delete() -> None:
-        storage = UnknownFace._meta.get_field("crop").storage
-        for name in kept:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.warning("unknown face crop %s could not be deleted", name)
-
-    transaction.on_commit(delete)
+    delete_files_on_commit(UnknownFace._meta.get_field("crop").storage, names)
 
 
 def forget_unknown_faces(faces: Iterable[UnknownFace]) -> int:

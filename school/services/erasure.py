@@ -13,11 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.core.files.storage import Storage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -31,6 +29,7 @@ from recognition.services.index import bump_index_version
 from school.models import AccessKind, AccessLog, ConsentKind, ConsentRecord, Student
 from school.services.access_log import log_access
 from school.services.consent import withdraw_consent
+from school.services.files import delete_files_on_commit
 from school.signals import face_data_erasure
 
 logger = logging.getLogger(__name__)
@@ -238,13 +237,4 @@ def _clear_crops(student: Student) -> None:
     storage = AttendanceLog._meta.get_field("crop").storage
     names = list(logs.values_list("crop", flat=True))
     logs.update(crop="")
-    if names:
-        transaction.on_commit(partial(_delete_files, storage, names))
-
-
-def _delete_files(storage: Storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:
-            logger.warning("erasure: could not delete %s", name, exc_info=True)
+    delete_files_on_commit(storage, names)

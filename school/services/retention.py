@@ -27,6 +27,7 @@ from django.utils.translation import gettext, ngettext
 from attendance.models import AttendanceLog
 from recognition.models import FaceGroup, FaceMatch, FacePhoto, PhotoFace, ProcessingCache, UnknownFace
 from school.models import Student
+from school.services.files import delete_files
 
 logger = logging.getLogger(__name__)
 
@@ -267,19 +268,14 @@ def _delete_files(storage: Storage, names: list[str], result: CategoryResult) ->
     be removed is logged and the others still go. Deletions run in parallel: each one mostly waits on the disk
     (or the object store), months-old files being out of every cache."""
     if len(names) < PARALLEL_FROM:
-        result.files += sum(_delete_file(storage, name) for name in names)
+        result.files += delete_files(storage, names)
         return
     with ThreadPoolExecutor(max_workers=DELETE_THREADS, thread_name_prefix="retention") as pool:
         result.files += sum(pool.map(partial(_delete_file, storage), names, chunksize=50))
 
 
 def _delete_file(storage: Storage, name: str) -> bool:
-    try:
-        storage.delete(name)
-    except Exception:
-        logger.warning("retention: could not delete %s", name, exc_info=True)
-        return False
-    return True
+    return delete_files(storage, [name]) == 1
 
 
 def _purge_unknown_faces(result: CategoryResult, cutoff: dt.datetime, *, dry_run: bool) -> None:
