@@ -12,8 +12,14 @@ only, seconds). BLAS threads follow the usual variables, e.g. `OPENBLAS_NUM_THRE
    answered by the naive reference (`face_recognition.face_distance` over every encoding, best per student, sort)
    and by the Matcher, many times over; every Matcher answer is compared with the reference's for its query:
    same student ids in the same order, distances within 1e-9.
+4. At 10k (in --quick too), staff corrections: 500 look-alike pairs (the second student regenerated 0.25 from the
+   first) and 1,000 negatives (photos of strangers mistaken for a student, kept as that student's negative, and
+   more such look-alike photos spread over random students), queried by new photos of the paired students, of
+   the mistaken strangers and ordinary faces. The matcher with them, the same matcher without them, and a naive
+   loop that applies both rules literally per face (every distance, every negative) must give the same candidates
+   and the same match; the line says how many answers the rules changed, which must not be zero.
 
-The last line is the summary figure.
+The last line is the summary figure; the one before it the corrections' figure.
 """
 
 from __future__ import annotations
@@ -34,7 +40,14 @@ import face_recognition
 import numpy as np
 from numpy.typing import NDArray
 
-from recognition.engine import FaceDetector, FaceMatches, Matcher, load_image
+from recognition.engine import (
+    DEFAULT_LOOKALIKE_EXTRA_MARGIN,
+    DEFAULT_MARGIN,
+    FaceDetector,
+    FaceMatches,
+    Matcher,
+    load_image,
+)
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"
 Source = str | tuple[str, int]  # a file, or (group photo, n-th face from the left)
@@ -262,6 +275,212 @@ def bench_size(size: int, synthetic: Synthetic, batches: tuple[int, ...]) -> lis
     return rows
 
 
+# --- Staff corrections: negative examples and look-alike pairs ----------------------------------------------------
+
+CORRECTED_SIZE = 10_000
+NEGATIVES = 1_000
+LOOKALIKE_PAIRS = 500
+# Distinct queries answered by the naive reference (a quarter twins, a quarter rejected look-alike strangers, half
+# ordinary), then (batch, matcher repetitions): the matcher cycles over them.
+CORRECTED_QUERIES = 400
+CORRECTED_PLAN: dict[int, int] = {1: 2000, 10: 400}
+# Centre-to-centre distance of a look-alike pair: a new photo of one then leads the other by ~0.08, around the plain
+# margin (0.05) and the look-alike one (0.10), so the larger margin changes a fair share of their answers.
+TWIN_DISTANCE = 0.25
+# Centre distance of a stranger mistaken for a student (within tolerance of the student's photos) and of the faces
+# kept as negatives: another person who looked like the student.
+LOOKALIKE_STRANGER_DISTANCE = 0.3
+
+
+@dataclass
+class Corrections:
+    ids: NDArray[np.int64]
+    encodings: NDArray[np.float32]
+    negative_ids: NDArray[np.int64]
+    negative_encodings: NDArray[np.float32]
+    pairs: list[tuple[int, int]]
+    queries: NDArray[np.float64]
+    near_probes: int  # negatives placed on a student a query's person was mistaken for
+
+
+@dataclass
+class CorrectedRow:
+    batch: int
+    matcher_ms: NDArray[np.float64]
+    plain_ms: NDArray[np.float64]
+    naive_ms: NDArray[np.float64]
+    checked: int
+    identical: bool
+    bit_exact: bool
+
+
+Answer = tuple[list[tuple[int, float]], int | None]  # (candidates, matched student or None)
+
+
+class NaiveCorrected:
+    """The two rules applied literally, one face at a time: every distance with face_recognition.face_distance."""
+
+    def __init__(
+        self,
+        ids: NDArray[np.int64],
+        encodings: NDArray[np.float32],
+        negative_ids: NDArray[np.int64],
+        negative_encodings: NDArray[np.float32],
+        pairs: list[tuple[int, int]],
+        tolerance: float,
+    ) -> None:
+        self.encodings = encodings.astype(np.float64)
+        self.students, self.owner = np.unique(ids, return_inverse=True)
+        position = np.minimum(np.searchsorted(self.students, negative_ids), len(self.students) - 1)
+        enrolled = self.students[position] == negative_ids  # a negative of nobody enrolled vetoes nobody
+        self.negatives = negative_encodings[enrolled].astype(np.float64)
+        self.negative_owner = position[enrolled]
+        self.partners: dict[int, set[int]] = {}
+        for first, second in pairs:
+            self.partners.setdefault(first, set()).add(second)
+            self.partners.setdefault(second, set()).add(first)
+        self.tolerance = tolerance
+
+    def query(self, query: NDArray[np.float64], rules: bool = True) -> Answer:
+        best = np.full(len(self.students), np.inf)
+        np.minimum.at(best, self.owner, face_recognition.face_distance(self.encodings, query))
+        allowed = np.ones(len(self.students), dtype=bool)
+        if rules:
+            # Rule 1: a student with a negative closer to the face than the student's own nearest photo is out.
+            nearest_negative = np.full(len(self.students), np.inf)
+            np.minimum.at(nearest_negative, self.negative_owner, face_recognition.face_distance(self.negatives, query))
+            allowed = ~(nearest_negative < best)
+        ranked = [i for i in np.lexsort((self.students, best)).tolist() if allowed[i]]
+        top = [(int(self.students[i]), float(best[i])) for i in ranked[: max(TOP_K, 2)]]
+        match = None
+        if top and top[0][1] <= self.tolerance:
+            runner_up = top[1][1] if len(top) > 1 else np.inf
+            if runner_up - top[0][1] >= DEFAULT_MARGIN:
+                match = top[0][0]
+        if rules and match is not None:
+            # Rule 2: against each look-alike still in the running, the larger margin, wherever it ranks.
+            for partner in self.partners.get(match, ()):
+                where = np.searchsorted(self.students, partner)
+                if where < len(self.students) and self.students[where] == partner and allowed[where]:
+                    if best[where] - top[0][1] < DEFAULT_MARGIN + DEFAULT_LOOKALIKE_EXTRA_MARGIN:
+                        match = None
+                        break
+        return top[:TOP_K], match
+
+
+def corrections(synthetic: Synthetic, size: int) -> Corrections:
+    """An index with look-alike pairs (near twins), negatives (some on the students probe faces were mistaken for,
+    the rest spread as photos of other look-alike people) and a query pool that exercises both rules."""
+    rng = synthetic.rng
+    ids, encodings, centres = synthetic.index(size)
+    owners = (ids - 1000) // 3
+    students = len(centres)
+    twin_sigma = TWIN_DISTANCE / np.sqrt(DIM)
+    stranger_sigma = LOOKALIKE_STRANGER_DISTANCE / np.sqrt(DIM)
+    # Look-alike pairs: the second student of each is regenerated next to the first.
+    chosen = rng.choice(students, 2 * LOOKALIKE_PAIRS, replace=False)
+    firsts, seconds = chosen[:LOOKALIKE_PAIRS], chosen[LOOKALIKE_PAIRS:]
+    centres[seconds] = centres[firsts] + rng.normal(0.0, twin_sigma, (LOOKALIKE_PAIRS, DIM))
+    regenerated = np.isin(owners, seconds)
+    encodings[regenerated] = synthetic.photos(centres[owners[regenerated]])
+    pairs = [(int(a) * 3 + 1000, int(b) * 3 + 1000) for a, b in zip(firsts, seconds, strict=True)]
+
+    quarter = CORRECTED_QUERIES // 4
+    twins = synthetic.photos(centres[chosen[rng.integers(0, len(chosen), quarter)]])
+    # Strangers who look like a student: an earlier photo of each was matched to a student (or listed first) and
+    # rejected, so it became that student's negative; a third of them were rejected for the next student too.
+    mistaken = centres[rng.integers(0, students, quarter)] + rng.normal(0.0, stranger_sigma, (quarter, DIM))
+    earlier = synthetic.photos(mistaken)
+    strangers = synthetic.photos(mistaken)
+    plain = Matcher(ids, encodings, tolerance=0.5)
+    negative_ids: list[int] = []
+    negative_rows: list[NDArray[np.float64]] = []
+    for number, (photo, result) in enumerate(zip(earlier, plain.match(earlier, top_k=2), strict=True)):
+        for candidate in result.candidates[: 2 if number % 3 == 0 else 1]:
+            negative_ids.append(candidate.student_id)
+            negative_rows.append(photo)
+    near_probes = len(negative_ids)
+    # The rest spread over random students (some get several): photos of other people who looked like them.
+    spread = rng.integers(0, students, NEGATIVES - near_probes)
+    negative_ids.extend((spread * 3 + 1000).tolist())
+    lookalikes = centres[spread] + rng.normal(0.0, stranger_sigma, (len(spread), DIM))
+    negative_rows.extend(synthetic.photos(lookalikes))
+    ordinary = synthetic.queries(centres, CORRECTED_QUERIES - 2 * quarter)
+    queries = np.vstack([twins, strangers, ordinary])[rng.permutation(CORRECTED_QUERIES)]
+    return Corrections(
+        ids,
+        encodings,
+        np.array(negative_ids, dtype=np.int64),
+        np.vstack(negative_rows).astype(np.float32),
+        pairs,
+        queries,
+        near_probes,
+    )
+
+
+def as_answer(result: FaceMatches) -> Answer:
+    return as_pairs(result), None if result.match is None else result.match.student_id
+
+
+def bench_corrected(synthetic: Synthetic) -> tuple[Corrections, list[CorrectedRow], tuple[int, int]]:
+    """Rows for the matcher with and without the corrections, against the naive rules; and how many of the
+    distinct queries the rules changed: (candidates changed by a negative, only the match changed by a pair)."""
+    data = corrections(synthetic, CORRECTED_SIZE)
+    corrected = Matcher(
+        data.ids,
+        data.encodings,
+        tolerance=0.5,
+        negative_student_ids=data.negative_ids,
+        negative_encodings=data.negative_encodings,
+        lookalike_pairs=data.pairs,
+    )
+    plain = Matcher(data.ids, data.encodings, tolerance=0.5)
+    naive = NaiveCorrected(
+        data.ids, data.encodings, data.negative_ids, data.negative_encodings, data.pairs, tolerance=0.5
+    )
+    naive_ms = []
+    expected: list[Answer] = []
+    for query in data.queries:
+        elapsed, answer = timed(lambda query=query: naive.query(query))  # type: ignore[misc]
+        naive_ms.append(elapsed)
+        expected.append(answer)  # type: ignore[arg-type]
+    without = [naive.query(query, rules=False) for query in data.queries]
+    by_negatives = sum(a[0] != b[0] for a, b in zip(expected, without, strict=True))
+    by_pairs_only = sum(a[0] == b[0] and a[1] != b[1] for a, b in zip(expected, without, strict=True))
+    rows = []
+    for batch, repetitions in CORRECTED_PLAN.items():
+        pool = [np.arange(start, start + batch) for start in range(0, CORRECTED_QUERIES, batch)]
+        per_batch = np.add.reduceat(np.array(naive_ms), np.arange(0, len(naive_ms), batch))
+        timings: dict[str, list[float]] = {"corrected": [], "plain": []}
+        identical = bit_exact = True
+        checked = 0
+        for name, matcher, want in (("corrected", corrected, expected), ("plain", plain, without)):
+            matcher.match(data.queries[pool[0]], top_k=TOP_K)  # warm-up
+            for repetition in range(repetitions):
+                rows_of = pool[repetition % len(pool)]
+                queries = data.queries[rows_of]
+                elapsed, results = timed(lambda m=matcher, q=queries: m.match(q, top_k=TOP_K))  # type: ignore[misc]
+                timings[name].append(elapsed)
+                for result, row in zip(results, rows_of.tolist(), strict=True):  # type: ignore[call-overload]
+                    candidates, match = as_answer(result)
+                    close, exact = same_answer(candidates, want[row][0])
+                    identical &= close and match == want[row][1]
+                    bit_exact &= exact
+                    checked += 1
+        rows.append(
+            CorrectedRow(
+                batch,
+                np.array(timings["corrected"]),
+                np.array(timings["plain"]),
+                per_batch,
+                checked,
+                identical,
+                bit_exact,
+            )
+        )
+    return data, rows, (by_negatives, by_pairs_only)
+
+
 def label(size: int) -> str:
     return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
 
@@ -324,6 +543,32 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
+    data, corrected_rows, (by_negatives, by_pairs_only) = bench_corrected(synthetic)
+    changed = by_negatives + by_pairs_only
+    print(
+        f"with corrections at {label(CORRECTED_SIZE)}: {len(data.negative_ids)} negatives of "
+        f"{len(np.unique(data.negative_ids))} students ({data.near_probes} on students a probe face was mistaken "
+        f"for), {len(data.pairs)} look-alike pairs; of {CORRECTED_QUERIES} distinct queries the rules change "
+        f"{changed} answers ({by_negatives} candidates by a negative, {by_pairs_only} only the match by a pair's "
+        f"larger margin)"
+    )
+    header = (
+        f"{'encodings':>9} {'faces':>5} | {'corrected p50':>13} {'p99':>8} | {'without p50':>11} {'p99':>8} | "
+        f"{'naive p50':>9} {'p99':>8} | {'speed-up':>8} | {'answers checked':>15} {'identical':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for crow in corrected_rows:
+        c50, c99 = np.percentile(crow.matcher_ms, [50, 99])
+        w50, w99 = np.percentile(crow.plain_ms, [50, 99])
+        n50, n99 = np.percentile(crow.naive_ms, [50, 99])
+        verdict = ("yes, bit-exact" if crow.bit_exact else "yes (1e-9)") if crow.identical else "NO"
+        print(
+            f"{label(CORRECTED_SIZE):>9} {crow.batch:>5} | {ms(c50):>13} {ms(c99):>8} | {ms(w50):>11} {ms(w99):>8} | "
+            f"{ms(n50):>9} {ms(n99):>8} | {n50 / c50:>7.0f}x | {crow.checked:>15} {verdict:>9}",
+            flush=True,
+        )
+
     def p50(size: int, batch: int = 1, of: str = "matcher_ms") -> float:
         row = next(r for r in rows if r.size == size and r.batch == batch)
         return float(np.percentile(getattr(row, of), 50))
@@ -337,7 +582,15 @@ def main(argv: list[str] | None = None) -> int:
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"elapsed {time.perf_counter() - started:.0f}s, peak RSS {peak_gb:.1f} GB")
 
-    identical = all(row.identical for row in rows)
+    single = next(crow for crow in corrected_rows if crow.batch == 1)
+    c50, w50, n50 = (float(np.percentile(t, 50)) for t in (single.matcher_ms, single.plain_ms, single.naive_ms))
+    corrected_identical = all(crow.identical for crow in corrected_rows)
+    print(
+        f"matcher with {len(data.negative_ids)} negatives, {len(data.pairs)} look-alike pairs at "
+        f"{label(CORRECTED_SIZE)}: p50 {ms(c50)} (without {ms(w50)}, naive {ms(n50)}, {n50 / c50:.0f}x) rules "
+        f"changed {changed} of {CORRECTED_QUERIES} answers, identical={'yes' if corrected_identical else 'NO'}"
+    )
+    identical = all(row.identical for row in rows) and corrected_identical
     shown = [s for s in sizes if s >= 10_000] if not args.quick else list(sizes)
     figures = " ".join(f"{label(size)}={ms(p50(size))}" for size in shown)
     ref_size = 100_000 if 100_000 in sizes else sizes[-1]

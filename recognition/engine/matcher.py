@@ -23,7 +23,8 @@ Staff corrections (both optional; a matcher without them takes none of this work
 - Negative examples: faces staff said are *not* a given student. A candidate student with a negative closer to the
   face than the student's own nearest enrolled encoding is dropped from the answer (candidates, margin and
   match): the next student must then pass tolerance and margin on their own. Only the few candidates' negatives
-  are measured (exactly, in float64); when candidates are dropped the search is run again, deeper, for that query.
+  are measured (exactly, in float64); when candidates are dropped, the next ones are read deeper from the same
+  block minima (no second pass over the index).
 - Look-alike pairs: between the two students of a pair the best must beat the other by ``margin +
   lookalike_extra_margin`` (the other student's distance is measured exactly even when it is not among the
   candidates).
@@ -205,41 +206,22 @@ class _Index:
         max_norm = float(math.sqrt(float(_squared_norms(exact).max()))) if rows.size else 0.0
         return _Index(self.row_students[rows], approx, exact, sq_norms, max_norm)
 
+    @property
+    def block(self) -> int:
+        # Small indexes use blocks of one row: the threshold is then simply the L-th smallest row.
+        return 1 if self.num_rows <= _SMALL_INDEX_ROWS else _BLOCK
+
+    def prunes(self, k: int) -> bool:
+        """Whether a top-``k`` search prunes; otherwise (tiny index, or one student with very many rows) pruning
+        would keep most rows anyway and every row is measured exactly."""
+        return k * self.max_rows_per_student * self.block * 4 < self.num_rows
+
     def search(self, queries: NDArray[np.float64], k: int) -> list[tuple[NDArray[np.int64], NDArray[np.float64]]]:
         """Exact top-``k`` (student ids, distances) per query row, sorted by (distance, id)."""
-        n = self.num_rows
-        num_queries = queries.shape[0]
-        k = min(k, int(self.students.shape[0]))
-        if n == 0 or k == 0:
-            empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
-            return [empty] * num_queries
-        rows_needed = k * self.max_rows_per_student
-        # Small indexes use blocks of one row: the threshold is then simply the L-th smallest row.
-        block = 1 if n <= _SMALL_INDEX_ROWS else _BLOCK
-        if rows_needed * block * 4 >= n:
-            # Tiny index (or one student with very many rows): pruning would keep most rows anyway.
-            every_row = np.arange(n)
-            return [self._exact_top_k(every_row, query, k) for query in queries]
-        # -2 folded into the float32 query: scaling by a power of two is exact.
-        scaled_queries = (queries * -2.0).astype(np.float32)
-        query_norms = np.sqrt(np.einsum("ij,ij->i", queries, queries))
-        eps = _EPS_SAFETY * (self.dim + 5) * _UNIT_ROUNDOFF * (query_norms + self.max_norm) ** 2
         results: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
-        for first in range(0, num_queries, _QUERY_CHUNK):
-            last = min(first + _QUERY_CHUNK, num_queries)
-            batch = scaled_queries[first:last]
-            layout = _BlockLayout(n, batch.shape[0], block)
-            minima = self._block_minima(batch, layout)
-            kth = np.partition(minima, rows_needed - 1, axis=0)[rows_needed - 1]
-            # Round the limit up to the next float32 so float32 comparisons never drop a needed row.
-            limits = np.nextafter((kth.astype(np.float64) + 2.0 * eps[first:last]).astype(np.float32), np.inf)
-            hit_queries, hit_blocks = np.nonzero((minima <= limits).T)  # grouped by query
-            bounds = np.searchsorted(hit_queries, np.arange(batch.shape[0] + 1))
-            for j in range(batch.shape[0]):
-                rows = layout.rows_of(hit_blocks[bounds[j] : bounds[j + 1]])
-                # Recomputed in float32 for these few rows; the same error bound holds, so the filter is safe.
-                approx = self.approx[rows] @ batch[j] + self.sq_norms[rows]
-                results.append(self._exact_top_k(rows[approx <= limits[j]], queries[first + j], k))
+        for first in range(0, queries.shape[0], _QUERY_CHUNK):
+            scan = _Scan(self, queries[first : first + _QUERY_CHUNK], k)
+            results.extend(scan.top_k(j) for j in range(scan.num_queries))
         return results
 
     def _block_minima(self, batch: NDArray[np.float32], layout: _BlockLayout) -> NDArray[np.float32]:
@@ -277,6 +259,61 @@ class _Index:
         students = row_students[group_starts]
         order = np.lexsort((students, best))[:k]
         return students[order], best[order]
+
+
+class _Scan:
+    """One pass of an ``_Index`` over up to ``_QUERY_CHUNK`` queries (steps 1-2 of the module docstring): the block
+    minima, and for ``k`` each query's limit and blocks. A deeper top of one query (when candidates were vetoed) is
+    read from the same minima: no second pass over the index."""
+
+    __slots__ = ("bounds", "eps", "hit_blocks", "index", "k", "layout", "limits", "minima", "queries", "scaled")
+
+    def __init__(self, index: _Index, queries: NDArray[np.float64], k: int) -> None:
+        self.index = index
+        self.queries = queries
+        self.k = min(k, int(index.students.shape[0]))
+        self.minima: NDArray[np.float32] | None = None
+        if self.k == 0 or not index.prunes(self.k):
+            return
+        # -2 folded into the float32 query: scaling by a power of two is exact.
+        self.scaled = (queries * -2.0).astype(np.float32)
+        query_norms = np.sqrt(np.einsum("ij,ij->i", queries, queries))
+        self.eps = _EPS_SAFETY * (index.dim + 5) * _UNIT_ROUNDOFF * (query_norms + index.max_norm) ** 2
+        self.layout = _BlockLayout(index.num_rows, queries.shape[0], index.block)
+        self.minima = index._block_minima(self.scaled, self.layout)
+        self.limits = self._limits(self.minima, self.k, self.eps)
+        hit_queries, self.hit_blocks = np.nonzero((self.minima <= self.limits).T)  # grouped by query
+        self.bounds = np.searchsorted(hit_queries, np.arange(queries.shape[0] + 1))
+
+    @property
+    def num_queries(self) -> int:
+        return int(self.queries.shape[0])
+
+    def _limits(self, minima: NDArray[np.float32], k: int, eps: NDArray[np.float64]) -> NDArray[np.float32]:
+        rows_needed = k * self.index.max_rows_per_student
+        kth = np.partition(minima, rows_needed - 1, axis=0)[rows_needed - 1]
+        # Round the limit up to the next float32 so float32 comparisons never drop a needed row.
+        return np.nextafter((kth.astype(np.float64) + 2.0 * eps).astype(np.float32), np.inf)
+
+    def top_k(self, j: int, k: int | None = None) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Exact top-``k`` (default: the scan's) of query ``j``, sorted by (distance, id)."""
+        index = self.index
+        k = self.k if k is None else min(k, int(index.students.shape[0]))
+        if k == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        if self.minima is None or not index.prunes(k):
+            return index._exact_top_k(np.arange(index.num_rows), self.queries[j], k)
+        if k == self.k:
+            blocks = self.hit_blocks[self.bounds[j] : self.bounds[j + 1]]
+            limit = self.limits[j]
+        else:
+            column = self.minima[:, j]
+            limit = self._limits(column, k, self.eps[j : j + 1])[0]
+            blocks = np.flatnonzero(column <= limit)
+        rows = self.layout.rows_of(blocks)
+        # Recomputed in float32 for these few rows; the same error bound holds, so the filter is safe.
+        approx = index.approx[rows] @ self.scaled[j] + index.sq_norms[rows]
+        return index._exact_top_k(rows[approx <= limit], self.queries[j], k)
 
 
 class _BlockLayout:
@@ -459,18 +496,21 @@ class Matcher:
         index = self._index if scope is None else self._scoped_index(scope)
         # The margin rule needs the runner-up even when the caller only wants one candidate.
         wanted = max(top_k, 2)
-        found = index.search(matrix, wanted)
         if self._negatives is None and not self._partners:
+            found = index.search(matrix, wanted)
             return [_face_matches(students, distances, top_k, tolerance, margin) for students, distances in found]
         results = []
-        for query, (students, distances) in zip(matrix, found, strict=True):
-            if self._negatives is not None:
-                students, distances = self._without_vetoed(index, query, students, distances, wanted)
-            result = _face_matches(students, distances, top_k, tolerance, margin)
-            if result.match is not None and result.match.student_id in self._partners:
-                if not self._clear_of_lookalikes(index, query, result.match, students, distances, margin):
-                    result = FaceMatches(candidates=result.candidates, match=None)
-            results.append(result)
+        for first in range(0, matrix.shape[0], _QUERY_CHUNK):
+            scan = _Scan(index, matrix[first : first + _QUERY_CHUNK], wanted)
+            for j, query in enumerate(scan.queries):
+                students, distances = scan.top_k(j)
+                if self._negatives is not None:
+                    students, distances = self._without_vetoed(scan, j, students, distances, wanted)
+                result = _face_matches(students, distances, top_k, tolerance, margin)
+                if result.match is not None and result.match.student_id in self._partners:
+                    if not self._clear_of_lookalikes(index, query, result.match, students, distances, margin):
+                        result = FaceMatches(candidates=result.candidates, match=None)
+                results.append(result)
         return results
 
     def _vetoed(self, query: NDArray[np.float64], student: int, distance: float) -> bool:
@@ -484,28 +524,29 @@ class Matcher:
 
     def _without_vetoed(
         self,
-        index: _Index,
-        query: NDArray[np.float64],
+        scan: _Scan,
+        j: int,
         students: NDArray[np.int64],
         distances: NDArray[np.float64],
         wanted: int,
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """The candidates minus the vetoed ones, searching deeper until ``wanted`` remain (or nobody is left)."""
+        """The first ``wanted`` candidates of query ``j`` not vetoed, deeper in the scan when too few remain."""
+        query = scan.queries[j]
+        vetoed: dict[int, bool] = {}  # a student's exact distance is the same at any depth
         depth = students.shape[0]
         while True:
-            keep = np.fromiter(
-                (
-                    not self._vetoed(query, student, distance)
-                    for student, distance in zip(students.tolist(), distances.tolist(), strict=True)
-                ),
-                dtype=bool,
-                count=students.shape[0],
-            )
-            survivors = int(keep.sum())
-            if survivors >= wanted or depth >= index.students.shape[0] or students.shape[0] < depth:
-                return students[keep][:wanted], distances[keep][:wanted]
-            depth += wanted - survivors
-            [(students, distances)] = index.search(query[np.newaxis, :], depth)
+            keep: list[int] = []
+            for position, (student, distance) in enumerate(zip(students.tolist(), distances.tolist(), strict=True)):
+                if student not in vetoed:
+                    vetoed[student] = self._vetoed(query, student, distance)
+                if not vetoed[student]:
+                    keep.append(position)
+                    if len(keep) == wanted:
+                        return students[keep], distances[keep]
+            if depth >= scan.index.students.shape[0] or students.shape[0] < depth:
+                return students[keep], distances[keep]  # nobody else is left
+            depth += wanted - len(keep)
+            students, distances = scan.top_k(j, depth)
 
     def _clear_of_lookalikes(
         self,
