@@ -331,6 +331,8 @@ class CameraProcessor:
                     pending = _Pending(identification, seen_at - dt.timedelta(seconds=lag), time.monotonic())
                     if not self._record(pending) and len(self._pending) < _MAX_PENDING:
                         self._pending.append(pending)
+                for view in report.confident_views:  # a view from before the decision is dated as such
+                    self._offer_fresh_photo(view, seen_at - dt.timedelta(seconds=max(0.0, timestamp - view.timestamp)))
                 for unknown in report.unknowns:
                     self._announce_unknown(unknown, frame, seen_at)
                 for ended in report.ended_unknown:
@@ -370,7 +372,7 @@ class CameraProcessor:
             student = self.students.get(identification.student_id)
             if student is None:
                 return True  # deleted meanwhile
-            sighting = record_sighting(
+            record_sighting(
                 student=student,
                 classroom=self.camera.classroom,
                 seen_at=pending.seen_at,
@@ -379,13 +381,25 @@ class CameraProcessor:
                 crop_jpeg=identification.crop_jpeg,
                 dedup_seconds=self.camera.dedup_seconds,
             )
-            if not sighting.no_consent:
-                offer_from_identification(student, identification, seen_at=pending.seen_at, where=self.camera.name)
             return True
         except Exception:
             logger.exception("camera %s: sighting of student %s not recorded yet", self.camera_id, _student_id(pending))
             _reset_broken_connection()
             return False
+
+    def _offer_fresh_photo(self, view: Identification, seen_at: dt.datetime) -> None:
+        """A decided track's confident view (one per track at most): its crop is proposed as a fresh enrollment
+        photo when the student's photos are old (the freshness service checks consent, age and pending ones)."""
+        try:
+            if view.student_id not in self.scope():
+                return
+            student = self.students.get(view.student_id)
+        except Exception:
+            logger.exception("camera %s: no fresh photo offered for student %s", self.camera_id, view.student_id)
+            _reset_broken_connection()
+            return
+        if student is not None:
+            offer_from_identification(student, view, seen_at=seen_at, where=self.camera.name)
 
     def _announce_unknown(self, unknown: UnknownFace, frame: RGBImage, seen_at: dt.datetime) -> None:
         """A face nobody could name for a whole decision window: worth telling someone, during a lesson."""

@@ -32,6 +32,9 @@ def build_pipeline(*, sample_fps: float, tolerance: float | None, scope: RosterS
         min_faces=settings.MIN_FACES,
         tolerance=settings.MATCH_TOLERANCE if tolerance is None else tolerance,
         margin=settings.MATCH_MARGIN,
+        # A decided face's confident view may be proposed as a fresh enrollment photo (recognition.services.freshness).
+        confident_distance=settings.FRESH_PHOTO_MAX_DISTANCE,
+        confident_margin=settings.FRESH_PHOTO_MIN_MARGIN,
     )
     return FramePipeline(camera_detector(), get_matcher, config, scope)
 

@@ -31,6 +31,12 @@ decides for them over a full window of at least ``2 * min_faces`` recognitions: 
 rename a face that was already recognised, but a track that really was mis-assigned (e.g. two people crossing) can
 still be corrected.
 
+A track's best single view can be much better than the mean its identity is decided at (the first views are poor,
+or it came closer later). With ``confident_distance`` set, a recognition whose own match puts a student first,
+within ``confident_distance`` and at least ``confident_margin`` ahead of the next, is a confident view of them; a
+track's first confident view of its decided student (one from before the decision is kept until then) is reported
+once, in ``confident_views``: a crop good enough to be proposed as a fresh enrollment photo. It decides nothing.
+
 Not thread-safe: one pipeline per video stream. Nothing here imports Django.
 """
 
@@ -45,7 +51,7 @@ import numpy as np
 
 from .detection import FaceBox, FaceDetector
 from .images import RGBImage, downscale
-from .matcher import DEFAULT_MARGIN, DEFAULT_TOLERANCE, DEFAULT_TOP_K, Matcher
+from .matcher import DEFAULT_MARGIN, DEFAULT_TOLERANCE, DEFAULT_TOP_K, FaceMatches, Matcher
 from .quality import sharpness
 from .tracking import ABSENT_DISTANCE, BestView, FaceTracker, Recognition, Track, iou
 
@@ -109,6 +115,10 @@ class PipelineConfig:
     top_k: int = DEFAULT_TOP_K
     decision_window: int | None = None  # recognitions the decision looks at, the latest; None: 2 * min_faces
     deep_scan_s: float = 1.5  # the whole frame is scanned with the detector's upsampling this often; 0: always
+    # A decided track's first view this close to its student, and this far ahead of the next, is reported once in
+    # FrameReport.confident_views (see the module docstring); None: never.
+    confident_distance: float | None = None
+    confident_margin: float = DEFAULT_MARGIN
 
     def __post_init__(self) -> None:
         if not self.sample_fps > 0:
@@ -133,6 +143,12 @@ class PipelineConfig:
             raise ValueError("deep_scan_s must be >= 0")
         if self.decision_window is not None and self.decision_window < self.min_faces:
             raise ValueError("decision_window must be >= min_faces")
+        if self.confident_distance is not None and self.confident_distance < 0:
+            raise ValueError("confident_distance must be >= 0 (None: no confident views)")
+        if self.confident_margin < 0:
+            raise ValueError("confident_margin must be >= 0")
+        if self.confident_distance is not None and self.top_k < 2:
+            raise ValueError("confident views need top_k >= 2 (the margin is to the next candidate)")
 
     @property
     def window(self) -> int:
@@ -151,7 +167,9 @@ class TrackedFace:
 
 @dataclass(frozen=True, slots=True)
 class Identification:
-    """A track whose identity was decided in this frame, with a small JPEG of the face as evidence."""
+    """A track whose identity was decided in this frame, with a small JPEG of the face as evidence; or, in
+    ``confident_views``, a decided track's confident view, whose distance, margin, box and timestamp (maybe an
+    earlier frame's) are then that view's own."""
 
     track_id: int
     student_id: int
@@ -198,6 +216,7 @@ class FrameReport:
     known: int = 0
     unknown: int = 0
     identifications: list[Identification] = field(default_factory=list)
+    confident_views: list[Identification] = field(default_factory=list)  # one per track at most, ever
     unknowns: list[UnknownFace] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)  # ids of the tracks dropped in this frame (face gone)
     ended_unknown: list[UnknownTrack] = field(default_factory=list)  # the ended tracks that stayed unknown
@@ -336,6 +355,7 @@ class FramePipeline:
         ended = [track.id for track in self.tracker.dropped]
         ended_unknown = unknown_tracks(self.tracker.dropped)
         identifications = []
+        confident_views = []
         unknowns = []
         due = [track for track in tracks if self._needs_encoding(track, timestamp)]
         if due:
@@ -374,6 +394,9 @@ class FramePipeline:
                             encoding=np.asarray(encoding, dtype=np.float32),
                         )
                     )
+                confident = self._confident_view(track, found, frame, encoding, timestamp)
+                if confident is not None:
+                    confident_views.append(confident)
         self.stats.identifications += len(identifications)
         faces = [TrackedFace(track.id, track.box, track.student_id, track.distance) for track in tracks]
         known = sum(1 for face in faces if face.student_id is not None)
@@ -384,6 +407,7 @@ class FramePipeline:
             known=known,
             unknown=len(faces) - known,
             identifications=identifications,
+            confident_views=confident_views,
             unknowns=unknowns,
             ended=ended,
             ended_unknown=ended_unknown,
@@ -402,6 +426,44 @@ class FramePipeline:
         vector = np.array(encoding, dtype=np.float32)  # a copy: the detector may reuse its buffers
         track.best_view = BestView(track.box, timestamp, quality, crop, vector)
         return crop
+
+    def _confident_view(
+        self, track: Track, found: FaceMatches, frame: RGBImage, encoding: np.ndarray, timestamp: float
+    ) -> Identification | None:
+        """The track's confident view when it is to be reported now: once per track, as soon as the track is decided
+        for the student of its best confident view (this recognition's or, kept while it was undecided, an earlier
+        one's). A view is confident when its own match accepts its best candidate (tolerance, margin, look-alikes)
+        within ``confident_distance``, at least ``confident_margin`` ahead of the next one (ABSENT_DISTANCE when
+        alone)."""
+        limit = self.config.confident_distance
+        if limit is None or track.reported_confident:
+            return None
+        best = found.match
+        if best is not None and best == found.candidates[0] and best.distance <= limit:
+            runner_up = found.candidates[1].distance if len(found.candidates) > 1 else ABSENT_DISTANCE
+            margin = float(runner_up - best.distance)
+            kept = track.confident_view
+            if track.student_id is None:  # undecided: keep the best one, whoever it shows
+                wanted = kept is None or best.distance < kept.distance
+            else:
+                wanted = best.student_id == track.student_id
+            if margin >= self.config.confident_margin and wanted:
+                track.confident_view = Identification(
+                    track_id=track.id,
+                    student_id=best.student_id,
+                    distance=float(best.distance),
+                    box=track.box,
+                    timestamp=timestamp,
+                    crop_jpeg=face_crop_jpeg(frame, track.box),
+                    margin=margin,
+                    encoding=np.array(encoding, dtype=np.float32),
+                )
+        view = track.confident_view
+        if view is None or track.student_id is None or view.student_id != track.student_id:
+            return None
+        track.reported_confident = True
+        track.confident_view = None
+        return view
 
     def _stays_unknown(self, track: Track) -> bool:
         """Undecided after a whole decision window, and not reported as such yet."""

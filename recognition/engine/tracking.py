@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .detection import FaceBox
 from .matcher import Candidate
+
+if TYPE_CHECKING:
+    from .pipeline import Identification
 
 __all__ = [
     "DEFAULT_IOU_THRESHOLD",
@@ -101,6 +105,8 @@ class Track:
     distance: float | None = None
     identified: list[int] = field(default_factory=list)  # students already reported for this track, in order
     reported_unknown: bool = False  # reported once as unknown after a whole decision window
+    reported_confident: bool = False  # its confident view was reported (pipeline.PipelineConfig.confident_distance)
+    confident_view: Identification | None = None  # the best confident view kept while it was undecided
     best_view: BestView | None = None  # kept while the track is unknown (never once it was identified)
 
     def add_recognition(self, recognition: Recognition) -> None:

@@ -3,6 +3,8 @@ are named after) and an event gallery waiting to be processed."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -18,6 +20,9 @@ DEMO_PHOTOS = {
     "Lin-Manuel Miranda": "lin-manuel-miranda.png",
     "Alex Lacamoire": "alex-lacamoire.png",
 }
+#: Whose portrait is dated older than ENROLLMENT_MAX_AGE_DAYS: the demo camera sees him (the bundled clip), so
+#: "Enrollment proposals" in the admin gets a fresh photo of him to accept or refuse.
+DEMO_STALE_STUDENT = "Lin-Manuel Miranda"
 
 
 def enroll_demo_faces() -> int:
@@ -26,13 +31,23 @@ def enroll_demo_faces() -> int:
         student = Student.objects.filter(full_name=name).first()
         if student is None:
             continue
-        add_face_photo(student, (DEMO_FACES_DIR / filename).read_bytes(), filename)  # same bytes: no second copy
+        upload = add_face_photo(student, (DEMO_FACES_DIR / filename).read_bytes(), filename)  # same bytes: no copy
+        if name == DEMO_STALE_STUDENT:
+            _date_back(upload.photo)
     return (
         FacePhoto.objects.filter(student__full_name__in=DEMO_PHOTOS, status=FacePhoto.Status.READY)
         .values("student")
         .distinct()
         .count()
     )
+
+
+def _date_back(photo: FacePhoto) -> None:
+    """Date the portrait ENROLLMENT_MAX_AGE_DAYS + 30 days back, once: a second run finds it old and leaves it."""
+    now = timezone.now()
+    FacePhoto.objects.filter(
+        pk=photo.pk, created_at__gte=now - dt.timedelta(days=settings.ENROLLMENT_MAX_AGE_DAYS)
+    ).update(created_at=now - dt.timedelta(days=settings.ENROLLMENT_MAX_AGE_DAYS + 30))
 
 
 DEMO_GALLERY = "Festa junina"
