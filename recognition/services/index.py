@@ -9,38 +9,30 @@ or removing either bumps the version too (recognition/signals.py, recognition.se
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from numpy.typing import NDArray
 
 from recognition.engine import Matcher
 from recognition.models import ENCODING_DTYPE, FacePhoto, LookalikePair, NegativeExample
+from recognition.services.versions import VersionCounter
 from school.services.consent import biometric_consent_q
 
 INDEX_VERSION_KEY = "recognition:index-version"
+INDEX_VERSION = VersionCounter(INDEX_VERSION_KEY)
 
 _lock = threading.Lock()
 _matcher: Matcher | None = None
 
 
 def index_version() -> int:
-    version = cache.get(INDEX_VERSION_KEY)
-    if version is None:
-        # A restarted cache must not hand out a version an old process already built: start from the clock.
-        cache.add(INDEX_VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(INDEX_VERSION_KEY)
-    return int(version)
+    return INDEX_VERSION.current()
 
 
 def bump_index_version() -> None:
-    try:
-        cache.incr(INDEX_VERSION_KEY)
-    except ValueError:
-        cache.add(INDEX_VERSION_KEY, time.time_ns(), timeout=None)
+    INDEX_VERSION.bump()
 
 
 def get_matcher() -> Matcher:

@@ -14,8 +14,6 @@ the faces are also taken with SKIP LOCKED, so a face another transaction is writ
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from numpy.typing import NDArray
 
 from recognition.engine.clustering import assign_incrementally, centroids_of, cluster_encodings
 from recognition.models import ENCODING_DTYPE, FaceGroup, UnknownFace, pack_encoding
+from recognition.services.group_centroids import GROUPS_VERSION, forget_group_centroids, group_centroids
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ BATCH = 1000
 _UPDATE_CHUNK = 5000
 #: The PostgreSQL advisory lock key of clustering ("face" in ASCII).
 _LOCK_KEY = 0x66616365
-GROUPS_VERSION_KEY = "recognition:face-groups-version"
 #: Set while a clustering task is queued and not yet started: more new faces need no second task.
 QUEUED_KEY = "recognition:face-clustering-queued"
 #: How long that mark may live if its task is lost (a worker killed before starting it).
@@ -63,35 +61,6 @@ def _serialise() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-
-
-# --- versions: which centroids a process has in memory ------------------------------------------------------------
-
-
-def groups_version() -> int:
-    version = cache.get(GROUPS_VERSION_KEY)
-    if version is None:
-        # A restarted cache must not hand out a version an old process already built: start from the clock.
-        cache.add(GROUPS_VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(GROUPS_VERSION_KEY)
-    return int(version)
-
-
-def bump_groups_version() -> None:
-    """Call (on commit) after changing a group's centroid, creating or deleting a group."""
-    try:
-        cache.incr(GROUPS_VERSION_KEY)
-    except ValueError:
-        cache.add(GROUPS_VERSION_KEY, time.time_ns(), timeout=None)
-
-
-def _groups_changed(decided_centroids_moved: bool) -> None:
-    transaction.on_commit(bump_groups_version)
-    if decided_centroids_moved:
-        # The not-a-student matrix unknown_faces keeps for the alerts is keyed on the decisions' version.
-        from recognition.services.unknown_faces import bump_decisions_version
-
-        transaction.on_commit(bump_decisions_version)
 
 
 # --- scheduling -------------------------------------------------------------------------------------------------
@@ -156,14 +125,12 @@ def _cluster_batch(batch: int) -> int:
         joined = {groups[label][0]: positions for label, positions in members.items() if label < len(groups)}
         opened = [positions for label, positions in members.items() if label >= len(groups)]
         group_of: dict[int, list[int]] = {}  # group pk -> face pks
-        decided_moved = False
         # The groups as they are now, locked (pk order: no deadlock with other writers): a decision or a removal
         # may have happened since they were read; the new faces' sum is added to the locked values.
         for group in FaceGroup.objects.select_for_update().filter(pk__in=list(joined)).order_by("pk"):
             positions = joined.pop(group.pk)
             _add_members(group, encodings[positions], [faces[p][2] for p in positions])
             group.save(update_fields=["centroid", "size", "first_seen_at", "last_seen_at"])
-            decided_moved |= group.decision != FaceGroup.Decision.OPEN
             group_of[group.pk] = [faces[p][0] for p in positions]
         opened.extend(joined.values())  # groups deleted meanwhile: their faces open new ones
         for positions in opened:
@@ -177,7 +144,7 @@ def _cluster_batch(batch: int) -> int:
             group_of[group.pk] = [faces[p][0] for p in positions]
         for group_pk, face_pks in group_of.items():
             UnknownFace.objects.filter(pk__in=face_pks).update(group_id=group_pk, clustered=True)
-        _groups_changed(decided_moved)
+        GROUPS_VERSION.bump_on_commit()
         return len(faces)
 
 
@@ -196,7 +163,6 @@ def refresh_groups(group_ids: Iterable[int]) -> None:
     ids = sorted(set(group_ids))
     if not ids:
         return
-    decided_moved = False
     for group in FaceGroup.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
         rows = list(UnknownFace.objects.filter(group=group).values_list("encoding", "seen_at"))
         if not rows and group.decision == FaceGroup.Decision.OPEN:
@@ -208,8 +174,7 @@ def refresh_groups(group_ids: Iterable[int]) -> None:
             group.first_seen_at = min(row[1] for row in rows)
             group.last_seen_at = max(row[1] for row in rows)
         group.save(update_fields=["centroid", "size", "first_seen_at", "last_seen_at"])
-        decided_moved |= group.decision != FaceGroup.Decision.OPEN
-    _groups_changed(decided_moved)
+    GROUPS_VERSION.bump_on_commit()
 
 
 # --- full rebuild -----------------------------------------------------------------------------------------------
@@ -307,38 +272,19 @@ def recluster_all(*, seed: int = 0) -> Reclustered:
             for start in range(0, len(face_pks), _UPDATE_CHUNK):
                 chunk = face_pks[start : start + _UPDATE_CHUNK]
                 UnknownFace.objects.filter(pk__in=chunk).update(group_id=pk, clustered=True)
-        _groups_changed(bool(decided))
+        GROUPS_VERSION.bump_on_commit()
         return Reclustered(faces=len(faces), groups=len(groups), decided=len(decided), joined_decided=joined_decided)
 
 
 # --- lookups ----------------------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_index: tuple[tuple[int, int], NDArray[np.int64], NDArray[np.float32]] | None = None  # (versions, pks, centroids)
-
-
-def _centroid_index() -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    global _index
-    from recognition.services.unknown_faces import decisions_version
-
-    versions = (groups_version(), decisions_version())
-    with _lock:
-        if _index is not None and _index[0] == versions:
-            return _index[1], _index[2]
-    rows = list(FaceGroup.objects.order_by("pk").values_list("pk", "centroid"))
-    pks = np.array([row[0] for row in rows], np.int64)
-    matrix = _matrix(row[1] for row in rows)
-    with _lock:
-        _index = (versions, pks, matrix)
-    return pks, matrix
-
 
 def nearest_group(encoding: NDArray[np.floating]) -> FaceGroup | None:
     """The group whose centroid is nearest to this face, if within REVIEW_CLUSTER_DISTANCE (any decision). The
     centroids stay in memory, one matrix per process, until a group changes (a version in the cache)."""
-    global _index
     for _attempt in range(2):
-        pks, matrix = _centroid_index()
+        built = group_centroids()
+        pks, matrix = built.pks, built.centroids
         if not len(pks):
             return None
         query = np.asarray(encoding, dtype=np.float32).reshape(1, -1)
@@ -349,6 +295,5 @@ def nearest_group(encoding: NDArray[np.floating]) -> FaceGroup | None:
         group = FaceGroup.objects.filter(pk=int(pks[best])).first()
         if group is not None:
             return group
-        with _lock:  # deleted since the matrix was built (the version bump not seen yet): build it again
-            _index = None
+        forget_group_centroids()  # deleted since the matrix was built (the version bump not seen yet)
     return None

@@ -2,21 +2,17 @@
 match. Every write of an UnknownFace goes through here; grouping them by person is review_groups' work.
 
 Also what stops unknown_face alerts for people staff said are not students: the centroids of the "not a student"
-groups, kept in memory per process as one matrix and rebuilt when a version number in the cache changes (whoever
-changes a group's decision calls :func:`bump_decisions_version`).
+groups, from the groups' centroids every process keeps in memory (recognition.services.group_centroids).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterable
 from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -26,12 +22,11 @@ from numpy.typing import NDArray
 from recognition.engine import ImageRejected, load_image
 from recognition.engine.pipeline import face_crop_jpeg
 from recognition.models import ENCODING_DTYPE, FaceGroup, FaceMatch, PhotoFace, UnknownFace, pack_encoding
+from recognition.services.group_centroids import GROUPS_VERSION, group_centroids
 from school.models import Classroom, Lesson
 from school.services.files import delete_files_on_commit
 
 logger = logging.getLogger(__name__)
-
-DECISIONS_VERSION_KEY = "recognition:face-group-decisions-version"
 
 
 def record_unknown_face(
@@ -177,6 +172,8 @@ def forget_unknown_faces(faces: Iterable[UnknownFace]) -> int:
         if members:
             group.centroid = pack_encoding(np.mean([_vector(member) for member in members], axis=0))
         group.save(update_fields=["size", "centroid"])
+    if group_ids:
+        GROUPS_VERSION.bump_on_commit()  # their centroids moved
     return len(faces)
 
 
@@ -281,47 +278,11 @@ def _photo_image(face: PhotoFace) -> NDArray[np.uint8] | None:
 # --- not a student: no unknown_face alert -----------------------------------------------------------------------
 
 
-def decisions_version() -> int:
-    version = cache.get(DECISIONS_VERSION_KEY)
-    if version is None:
-        # A restarted cache must not hand out a version an old process already built: start from the clock.
-        cache.add(DECISIONS_VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(DECISIONS_VERSION_KEY)
-    return int(version)
-
-
-def bump_decisions_version() -> None:
-    """Call (on commit) after changing a FaceGroup's decision or a not-a-student group's centroid."""
-    try:
-        cache.incr(DECISIONS_VERSION_KEY)
-    except ValueError:
-        cache.add(DECISIONS_VERSION_KEY, time.time_ns(), timeout=None)
-
-
-_lock = threading.Lock()
-_centroids: tuple[int, NDArray[np.float32]] | None = None  # (version, one row per not-a-student group)
-
-
-def not_a_student_centroids() -> NDArray[np.float32]:
-    """The centroids of the groups decided "not a student", as one matrix (rebuilt when the version changes)."""
-    global _centroids
-    version = decisions_version()
-    with _lock:
-        if _centroids is not None and _centroids[0] == version:
-            return _centroids[1]
-    rows = FaceGroup.objects.filter(decision=FaceGroup.Decision.NOT_A_STUDENT).values_list("centroid", flat=True)
-    vectors = [_vector(row) for row in rows]
-    matrix = np.vstack(vectors) if vectors else np.empty((0, 128), dtype=np.float32)
-    with _lock:
-        _centroids = (version, matrix)
-    return matrix
-
-
 def is_not_a_student(encoding: NDArray[np.floating]) -> bool:
     """Whether this face lies within REVIEW_CLUSTER_DISTANCE of a group staff decided is not a student (a
     visitor, a teacher): no unknown_face alert for it. "Ignored" groups still alert: ignoring says the faces are
     not worth reviewing, not that the person may be there."""
-    matrix = not_a_student_centroids()
+    matrix = group_centroids().not_a_student
     if not len(matrix):
         return False
     distances = np.linalg.norm(matrix - np.asarray(encoding, dtype=np.float32).reshape(1, 128), axis=1)

@@ -12,21 +12,18 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from cameras.models import Camera
-from cameras.services.processor import CameraProcessor
-from monitoring.models import Alert
-from recognition.engine import FaceBox, load_image
-from recognition.engine.pipeline import UnknownFace
+from recognition.engine import load_image
 from recognition.models import FaceGroup, pack_encoding
 from recognition.services.engine import get_detector
-from recognition.services.unknown_faces import bump_decisions_version, is_not_a_student
+from recognition.services.group_centroids import GROUPS_VERSION
+from recognition.services.unknown_faces import is_not_a_student
 from tests.cameras.conftest import School
 from tests.cameras.factories import CameraFactory
+from tests.cameras.unknown_face_alerts import alerted_tracks, announce
 from tests.markers import committing_db
 from tests.support.images import fixture_bytes
 
 pytestmark = committing_db
-
-FRAME = np.zeros((360, 640, 3), np.uint8)
 
 
 def encoding_of(name: str) -> NDArray[np.float32]:
@@ -42,28 +39,8 @@ def decided_group(encoding: NDArray[np.float32], decision: str) -> FaceGroup:
         group = FaceGroup.objects.create(
             decision=decision, centroid=pack_encoding(encoding), size=3, first_seen_at=now, last_seen_at=now
         )
-        transaction.on_commit(bump_decisions_version)  # what deciding a group does
+        GROUPS_VERSION.bump_on_commit()  # what deciding a group does
     return group
-
-
-def announce(camera: Camera, track_id: int, encoding: NDArray[np.float32]) -> None:
-    """The camera's processor announcing a track that stayed unknown for a whole decision window."""
-    processor = CameraProcessor(camera.pk)
-    processor.camera = Camera.objects.select_related("classroom").get(pk=camera.pk)
-    processor._run_key = "test"
-    unknown = UnknownFace(
-        track_id=track_id,
-        box=FaceBox(100, 200, 200, 100),
-        timestamp=1.0,
-        crop_jpeg=b"\xff\xd8 a face",
-        best_distance=None,
-        encoding=encoding,
-    )
-    processor._announce_unknown(unknown, FRAME, timezone.now())
-
-
-def alerted_tracks() -> set[int]:
-    return {alert.payload["track_id"] for alert in Alert.objects.filter(type="unknown_face")}
 
 
 @pytest.fixture
@@ -102,7 +79,7 @@ def test_undoing_the_decision_brings_the_alerts_back(camera: Camera) -> None:
 
     with transaction.atomic():
         FaceGroup.objects.filter(pk=group.pk).update(decision=FaceGroup.Decision.OPEN, decided_at=timezone.now())
-        transaction.on_commit(bump_decisions_version)
+        GROUPS_VERSION.bump_on_commit()
     announce(camera, 2, face)
 
     assert alerted_tracks() == {2}
