@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import DatabaseError
 
-from attendance.services import roll
+from attendance.services import quality, roll
 
 
 @shared_task(ignore_result=True)
 def close_due_rolls() -> int:
     """Close the roll of every lesson that is due; returns how many were closed."""
     return len(roll.close_due_rolls())
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=True)
+def record_not_here(change_id: int) -> bool:
+    """Keep the face behind a teacher's "was not here" as a negative example (idempotent: once per change, none
+    for a change taken back). Here, not in the web request, because it loads the face models."""
+    return quality.record_not_here(change_id)

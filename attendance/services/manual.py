@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from attendance.events import send_presence_changed
 from attendance.models import Presence, PresenceChange, PresenceSource, PresenceStatus
 from attendance.services.access import is_secretary
-from attendance.services.quality import RECOGNISED_SOURCES, record_not_here
+from attendance.services.quality import not_here_changes, take_back_not_here
 from attendance.services.roll import lock_lesson
 from attendance.services.state import presence_payload
 from school.models import Lesson, Student
@@ -63,23 +64,27 @@ def set_presence(lesson: Lesson, student: Student, status: PresenceStatus, *, by
         presence.source = PresenceSource.MANUAL
         presence.changed_by = by
         presence.save()
-        change = PresenceChange.objects.create(
+        PresenceChange.objects.create(
             presence=presence, changed_by=by, from_status=previous, to_status=status, from_source=previous_source
         )
-        if (
-            status == PresenceStatus.ABSENT
-            and previous in (PresenceStatus.PRESENT, PresenceStatus.LATE)
-            and previous_source in RECOGNISED_SOURCES
-        ):
-            # "Was not here" after the camera marked them: the face that did it is not this student.
-            transaction.on_commit(lambda: _learn_not_here(change.pk))
+        if status == PresenceStatus.ABSENT and previous in (PresenceStatus.PRESENT, PresenceStatus.LATE):
+            # "Was not here" after the camera marked them (this change, or one taken back and now said again): the
+            # face that did it is not this student. Encoding it loads the face models, so a worker does it
+            # (in-process only when embedded, with no broker).
+            for change_id in not_here_changes(presence):
+                transaction.on_commit(partial(_queue_not_here, change_id))
+        elif status != PresenceStatus.ABSENT and previous == PresenceStatus.ABSENT:
+            # Present after all: an earlier "was not here" was a mistake, and its negative would be a wrong lesson.
+            take_back_not_here(presence)
         payload = presence_payload(presence)
         transaction.on_commit(lambda: send_presence_changed(lesson.pk, payload))
     return presence
 
 
-def _learn_not_here(change_id: int) -> None:
+def _queue_not_here(change_id: int) -> None:
+    from attendance.tasks import record_not_here
+
     try:
-        record_not_here(change_id)
+        record_not_here.delay(change_id)
     except Exception:  # the teacher's change is committed; a failed lesson for the matcher must not undo it
         logging.getLogger(__name__).exception("presence change %s: no negative example recorded", change_id)
