@@ -21,6 +21,7 @@ from attendance.models import Device, PresenceStatus, Roll
 from attendance.serializers import ManualPresenceSerializer, SightingResultSerializer, SightingSerializer
 from attendance.services.access import can_follow
 from attendance.services.manual import EditWindowClosed, set_presence
+from attendance.services.review_offers import dismiss_offer
 from attendance.services.roll import confirm_roll, roll_payload
 from attendance.services.sightings import record_sighting
 from attendance.services.state import attendance_state, presence_payload
@@ -284,6 +285,17 @@ class ManualPresenceView(APIView):
         except EditWindowClosed as refusal:
             raise PermissionDenied(str(refusal), code=refusal.code) from None
         return Response(presence_payload(presence))
+
+
+class OfferDismissView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, lesson_id: int, student_id: int) -> Response:
+        """The live page's "Dismiss" of an offer to mark a student a review named (the student stays as they were);
+        204 also when no offer stood."""
+        lesson = get_object_or_404(Lesson.objects.select_related("classroom"), pk=lesson_id)
+        check_follow(request, lesson.classroom)
+        dismiss_offer(lesson, get_object_or_404(Student, pk=student_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 ROLL_SCHEMA = inline_serializer(

@@ -32,3 +32,6 @@ class LessonConsumer(LiveGroupConsumer):
 
     def attendance_offer(self, event: dict[str, Any]) -> None:
         self.send_json({"type": "attendance.offer", "offer": event["offer"]})
+
+    def attendance_offer_dismissed(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "attendance.offer_dismissed", "student_id": event["student_id"]})

@@ -22,6 +22,11 @@ def send_review_offer(lesson_id: int, offer: dict[str, Any]) -> None:
     _send(lesson_group(lesson_id), {"type": "attendance.offer", "offer": offer})
 
 
+def send_offer_dismissed(lesson_id: int, student_id: int) -> None:
+    """Tell the lesson's live pages that the offer to mark the student was dismissed (call after commit)."""
+    _send(lesson_group(lesson_id), {"type": "attendance.offer_dismissed", "student_id": student_id})
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:

@@ -41,7 +41,7 @@ def diary_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         month = parse_month(request.GET.get("month"))
     except PeriodError as error:
-        return HttpResponseBadRequest(error.message)
+        return HttpResponseBadRequest(error.detail)
     diary = classroom_diary(classroom, month)
     return render(
         request,
@@ -64,7 +64,7 @@ def student_page(request: HttpRequest, registration: str) -> HttpResponse:
     try:
         start, end = parse_period(request.GET.get("from"), request.GET.get("to"))
     except PeriodError as error:
-        return HttpResponseBadRequest(error.message)
+        return HttpResponseBadRequest(error.detail)
     report = student_report(student, start, end)
     subjects = [(subject, one, report.subject_below(subject)) for subject, one in report.subjects.items()]
     return render(
@@ -82,7 +82,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     try:
         month = parse_month(request.GET.get("month"))
     except PeriodError as error:
-        return HttpResponseBadRequest(error.message)
+        return HttpResponseBadRequest(error.detail)
     overview = school_overview(month, classrooms=classrooms)
     today = timezone.localdate()
     semester_start = today.replace(month=1 if today.month <= 6 else 7, day=1)

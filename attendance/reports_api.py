@@ -43,7 +43,7 @@ class BadPeriod(APIException):
     default_code = "invalid_period"
 
     def __init__(self, error: PeriodError) -> None:
-        super().__init__(detail=error.message, code=error.code)
+        super().__init__(detail=error.detail, code=error.code)
 
 
 def _month(request: Request) -> dt.date:

@@ -14,11 +14,17 @@ urlpatterns = [
         api.ManualPresenceView.as_view(),
         name="manual-presence",
     ),
+    path(
+        "api/lessons/<int:lesson_id>/offers/<int:student_id>/dismiss",
+        api.OfferDismissView.as_view(),
+        name="dismiss-offer",
+    ),
     path("api/lessons/<int:lesson_id>/roll/confirm", api.RollConfirmView.as_view(), name="confirm-roll-api"),
     path("classes/", views.my_classes, name="classes"),
     path("classes/<str:code>/live/", views.live_class, name="live"),
     path("classes/<str:code>/rolls/<int:lesson_id>/confirm/", views.confirm_lesson_roll, name="confirm-roll"),
     path("attendance/evidence/<int:log_id>.jpg", views.evidence_crop, name="evidence"),
+    path("attendance/offers/<int:face_id>.jpg", views.offer_crop, name="offer-crop"),
     path(
         "attendance/justifications/<int:justification_id>/document",
         views.justification_document,

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 from attendance.models import AttendanceLog, Justification, Roll
 from attendance.services.access import can_follow, followed_classrooms
 from attendance.services.quality import FALSE_PRESENT_DAYS, recent_false_presents
+from attendance.services.review_offers import offered_face
 from attendance.services.roll import confirm_roll
+from recognition.review_views import unknown_face_crop
+from school.downloads import logged_file
 from school.models import AccessKind, Classroom, Lesson
-from school.services.access_log import log_access
 from school.services.lessons import current_lesson
 
 
@@ -102,11 +104,25 @@ def evidence_crop(request: HttpRequest, log_id: int) -> FileResponse:
     log = get_object_or_404(AttendanceLog.objects.select_related("classroom", "student"), pk=log_id)
     if not can_follow(request.user, log.classroom):
         raise PermissionDenied
-    if not log.crop:
+    return logged_file(
+        request,
+        log.crop,
+        AccessKind.EVIDENCE_CROP,
+        student=log.student,
+        target=f"attendance log {log.pk}",
+        content_type="image/jpeg",
+    )
+
+
+@login_required
+def offer_crop(request: HttpRequest, face_id: int) -> FileResponse:
+    """The crop of a sighting offered to the lesson's teachers (attendance.services.review_offers)."""
+    face = offered_face(face_id)
+    if face is None or face.lesson is None:
         raise Http404
-    response = FileResponse(log.crop.open("rb"), content_type="image/jpeg")
-    log_access(request, AccessKind.EVIDENCE_CROP, student=log.student, target=f"attendance log {log.pk}")
-    return response
+    if not can_follow(request.user, face.lesson.classroom):
+        raise PermissionDenied
+    return unknown_face_crop(request, face)
 
 
 @login_required
@@ -118,21 +134,14 @@ def justification_document(request: HttpRequest, justification_id: int) -> FileR
     justification = get_object_or_404(Justification.objects.select_related("student"), pk=justification_id)
     if not followed_classrooms(request.user).filter(enrollments__student=justification.student).exists():
         raise PermissionDenied
-    if not justification.document:
-        raise Http404
-    try:
-        handle = justification.document.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     name = (justification.document.name or "").rsplit("/", 1)[-1]
     # Stored documents are PDFs or re-encoded images (school.services.uploads); the name is ours, not the upload's.
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"justification-{justification.student.registration}-{name}"
-    )
-    log_access(
+    return logged_file(
         request,
+        justification.document,
         AccessKind.JUSTIFICATION_DOCUMENT,
         student=justification.student,
         target=f"justification {justification.pk}",
+        filename=f"justification-{justification.student.registration}-{name}",
+        as_attachment=True,
     )
-    return response

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,8 +24,8 @@ from monitoring.models import Alert, AlertSeverity, AlertStatus
 from monitoring.services.history import MAX_HISTORY_MINUTES, HourOfDay, camera_history, people_by_hour
 from monitoring.services.monitor import can_monitor
 from monitoring.services.publish import acknowledge
+from school.downloads import logged_file
 from school.models import AccessKind, Classroom, Student
-from school.services.access_log import log_access
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -41,14 +41,18 @@ def alert_snapshot(request: HttpRequest, alert_id: int) -> FileResponse:
     if not request.user.has_perm("monitoring.view_alert"):
         raise PermissionDenied
     alert = get_object_or_404(Alert, pk=alert_id)
-    if not alert.snapshot:
-        raise Http404
-    response = FileResponse(alert.snapshot.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
     # Unknown faces have no student; a zone intrusion or a recognition names the one it saw.
     student_id = (alert.payload or {}).get("student_id")
     student = Student.objects.filter(pk=student_id).first() if isinstance(student_id, int) else None
-    log_access(request, AccessKind.ALERT_SNAPSHOT, student=student, target=f"alert {alert.pk} ({alert.type})")
+    response = logged_file(
+        request,
+        alert.snapshot,
+        AccessKind.ALERT_SNAPSHOT,
+        student=student,
+        target=f"alert {alert.pk} ({alert.type})",
+        content_type="image/jpeg",
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from recognition import face_group_admin  # noqa: F401  (registers the face groups' admin)
 from recognition.lookalike_admin import (
     StaleEnrollmentFilter,
     enrollment_quality_field,

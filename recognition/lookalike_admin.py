@@ -23,6 +23,7 @@ from recognition.models import EnrollmentProposal, FacePhoto, LookalikePair
 from recognition.services.enrollment_quality import enrollment_quality
 from recognition.services.freshness import ProposalNotAccepted, accept_proposal, refuse_proposal
 from recognition.services.lookalikes import advice
+from school.admin_mixins import DecidedAdmin
 from school.models import Student
 
 
@@ -60,14 +61,12 @@ def proposal_crop_preview(proposal: EnrollmentProposal, width: int = 96) -> Safe
 
 
 @admin.register(EnrollmentProposal)
-class EnrollmentProposalAdmin(admin.ModelAdmin):
+class EnrollmentProposalAdmin(DecidedAdmin):
     list_display = ["preview", "student", "rounded_distance", "rounded_margin", "seen_at", "where", "status"]
     list_filter = ["status"]
     list_select_related = ["student"]
     search_fields = ["student__full_name", "student__registration"]
-    fields = ["preview", "student", "distance", "margin", "seen_at", "where", "status", "decided_by", "decided_at"]
-    readonly_fields = ["preview", "student", "distance", "margin", "seen_at", "where", "status", "decided_by"]
-    readonly_fields += ["decided_at"]
+    fields = readonly_fields = ("preview", "student", "distance", "margin", "seen_at", "where", "status")
     actions = ["accept", "refuse"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -98,7 +97,7 @@ class EnrollmentProposalAdmin(admin.ModelAdmin):
                 self.message_user(
                     request,
                     _("%(student)s: not enrolled (%(reason)s); the proposal stays to decide.")
-                    % {"student": proposal.student, "reason": refusal.reason},
+                    % {"student": proposal.student, "reason": refusal.detail},
                     messages.WARNING,
                 )
             else:

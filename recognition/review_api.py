@@ -25,6 +25,7 @@ from recognition.services.face_groups import (
     face_photo_count,
     ignore_group,
     mark_not_a_student,
+    reopen_group,
     review_queryset,
     search_students,
 )
@@ -250,6 +251,24 @@ class IgnoreGroupView(GroupDecisionView):
         except GroupRefused as refusal:
             raise _refusal(refusal) from None
         return Response(ReviewGroupSerializer(_decided(group)).data)
+
+
+class ReopenGroupView(GroupDecisionView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReviewGroupSerializer,
+            **refused(409, "group_gone", description="The group was removed meanwhile."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Put a group decided by mistake back in the queue (an open group stays as it is). The face photos an
+        assignment enrolled stay with the student; the teachers' offers to mark that student are taken back."""
+        try:
+            result = reopen_group(self.group(pk), by=request.user)
+        except GroupRefused as refusal:
+            raise _refusal(refusal) from None
+        return Response(ReviewGroupSerializer(_decided(result.group)).data)
 
 
 class ReviewStudentsView(APIView):

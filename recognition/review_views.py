@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -16,8 +16,8 @@ from django.views.decorators.http import require_safe
 
 from recognition.models import FaceGroup, UnknownFace
 from recognition.services.face_groups import MAX_ENROLL, attach_places, review_queryset
+from school.downloads import logged_file
 from school.models import AccessKind
-from school.services.access_log import log_access
 
 GROUPS_PER_PAGE = 20
 
@@ -56,13 +56,18 @@ def review_page(request: HttpRequest) -> HttpResponse:
 @cache_control(private=True, max_age=3600)
 def review_face_crop(request: HttpRequest, pk: int) -> FileResponse:
     """An unknown face's crop, for staff only; each view is logged."""
-    face = get_object_or_404(UnknownFace.objects.select_related("group__student"), pk=pk)
-    if not face.crop:
-        raise Http404
-    try:
-        response = FileResponse(face.crop.open("rb"), content_type="image/jpeg")
-    except FileNotFoundError:
-        raise Http404 from None
+    return unknown_face_crop(request, get_object_or_404(UnknownFace.objects.select_related("group__student"), pk=pk))
+
+
+def unknown_face_crop(request: HttpRequest, face: UnknownFace) -> FileResponse:
+    """The crop of an unknown face, logged with the student its group was assigned to (if any); call it after the
+    permission checks (the review page's staff, or the teachers of a lesson it was offered in)."""
     student = face.group.student if face.group else None
-    log_access(request, AccessKind.FACE_PHOTO, student=student, target=f"unknown face {face.pk}")
-    return response
+    return logged_file(
+        request,
+        face.crop,
+        AccessKind.UNKNOWN_FACE,
+        student=student,
+        target=f"unknown face {face.pk}",
+        content_type="image/jpeg",
+    )

@@ -78,5 +78,6 @@ urlpatterns = [
         name="review-group-not-a-student",
     ),
     path("api/review/groups/<int:pk>/ignore", review_api.IgnoreGroupView.as_view(), name="review-group-ignore"),
+    path("api/review/groups/<int:pk>/reopen", review_api.ReopenGroupView.as_view(), name="review-group-reopen"),
     path("api/review/students", review_api.ReviewStudentsView.as_view(), name="review-students"),
 ]

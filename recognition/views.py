@@ -11,8 +11,8 @@ from django.views.decorators.http import require_safe
 
 from recognition.models import FaceMatch, FacePhoto, GalleryPhoto
 from recognition.services.privacy import PhotoNotProcessed, public_rendition
+from school.downloads import logged_file
 from school.models import AccessKind, Student
-from school.services.access_log import log_access
 
 
 @permission_required("recognition.view_facephoto", raise_exception=True)
@@ -20,9 +20,14 @@ from school.services.access_log import log_access
 def face_photo_image(request: HttpRequest, pk: int) -> FileResponse:
     """The stored photo, for staff only: face photos are never served from a public media URL."""
     photo = get_object_or_404(FacePhoto.objects.select_related("student"), pk=pk)
-    response = FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
-    log_access(request, AccessKind.FACE_PHOTO, student=photo.student, target=f"face photo {photo.pk}")
-    return response
+    return logged_file(
+        request,
+        photo.image,
+        AccessKind.FACE_PHOTO,
+        student=photo.student,
+        target=f"face photo {photo.pk}",
+        content_type=_content_type(photo.image.name or ""),
+    )
 
 
 def _is_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -57,17 +62,17 @@ def gallery_photo_public(request: HttpRequest, gallery_id: int, photo_id: int) -
 def gallery_photo_original(request: HttpRequest, gallery_id: int, photo_id: int) -> FileResponse:
     """The photo unblurred (as stored: re-encoded on upload), faces and all: staff who manage galleries only."""
     photo = get_object_or_404(GalleryPhoto, pk=photo_id, gallery_id=gallery_id)
-    response = FileResponse(photo.image.open("rb"), content_type=_content_type(photo.image.name or ""))
     # One entry per view: the student when one is found in the photo, everyone found listed in what was seen.
     students = _students_in(photo)
     registrations = ", ".join(student.registration for student in students)
-    log_access(
+    return logged_file(
         request,
+        photo.image,
         AccessKind.GALLERY_ORIGINAL,
         student=students[0] if len(students) == 1 else None,
         target=f"gallery {gallery_id} photo {photo.pk}" + (f": {registrations}" if registrations else ""),
+        content_type=_content_type(photo.image.name or ""),
     )
-    return response
 
 
 def _students_in(photo: GalleryPhoto) -> list[Student]:

@@ -13,7 +13,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -21,8 +22,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from school.admin_mixins import ReadOnlyAdminMixin
+from school.downloads import logged_file
 from school.models import AccessKind, ConsentKind, ConsentRecord, ConsentTerms, Guardian, Student
-from school.services.access_log import log_access
 from school.services.consent import (
     ConsentError,
     current_terms,
@@ -138,7 +139,7 @@ class RecordConsentForm(forms.ModelForm):
             try:
                 checked_document(upload)
             except UploadRejected as rejection:
-                raise forms.ValidationError(str(rejection.message), code=rejection.code) from None
+                raise forms.ValidationError(rejection.detail, code=rejection.code) from None
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -169,7 +170,7 @@ class RecordConsentForm(forms.ModelForm):
             try:
                 terms = data["terms"] = current_terms(kind)
             except ConsentError as error:
-                self.add_error("terms", error.message)
+                self.add_error("terms", error.detail)
                 return
         if terms.kind != kind or terms.published_at > timezone.now():
             self.add_error("terms", _("These terms are not published terms of this kind of consent."))
@@ -332,17 +333,16 @@ class ConsentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """The signed form, to staff who may see consent records (media files are never served publicly)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        record = ConsentRecord.objects.filter(pk=record_id).first()
-        if record is None or not record.signed_form:
-            raise Http404(_("This record has no signed form."))
-        try:
-            handle = record.signed_form.open("rb")
-        except FileNotFoundError:
-            raise Http404(_("This record has no signed form.")) from None
+        record = get_object_or_404(ConsentRecord.objects.select_related("student"), pk=record_id)
         name = (record.signed_form.name or "").rsplit("/", 1)[-1]
-        response = FileResponse(handle, filename=f"consent-{record.student_id}-{name}")
-        log_access(request, AccessKind.CONSENT_FORM, student=record.student, target=f"consent record {record.pk}")
-        return response
+        return logged_file(
+            request,
+            record.signed_form,
+            AccessKind.CONSENT_FORM,
+            student=record.student,
+            target=f"consent record {record.pk}",
+            filename=f"consent-{record.student_id}-{name}",
+        )
 
 
 def consent_summary(student: Student, kind: str) -> str:

@@ -451,6 +451,8 @@ class AccessKind(models.TextChoices):
     DATA_EXPORT = "data_export", _("data export")
     CONSENT_FORM = "consent_form", _("signed consent form")
     JUSTIFICATION_DOCUMENT = "justification_document", _("justification document")
+    UNKNOWN_FACE = "unknown_face", _("unknown face crop")
+    PROPOSED_PHOTO = "proposed_photo", _("proposed enrollment photo")
     ERASURE = "erasure", _("erasure")
 
 

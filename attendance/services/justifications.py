@@ -50,4 +50,4 @@ def justification_document(upload: File) -> ContentFile:
     try:
         return checked_document(upload)
     except UploadRejected as rejection:
-        raise ValidationError(rejection.message, code=rejection.code) from None
+        raise ValidationError(rejection.detail, code=rejection.code) from None

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from attendance.services.access import is_secretary
 from attendance.services.frequency import Mark, Tally, enrolled_in, held_lessons, lesson_marks, tally
+from school.errors import Refused
 from school.models import TEACHERS_GROUP, Classroom, Enrollment, Lesson, Student
 
 __all__ = [
@@ -63,13 +64,8 @@ def _sum(tallies: Iterable[Tally]) -> Tally:
     return total
 
 
-class PeriodError(ValueError):
-    """A month or period that cannot be read, with a reason code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class PeriodError(Refused):
+    """A month or period that cannot be read."""
 
 
 #: The longest period a report covers (a school year and a bit): bounds the work a request may ask for.

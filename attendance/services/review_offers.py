@@ -3,7 +3,8 @@
 A face group assigned to a student (recognition.services.face_groups) may hold faces a camera saw during a lesson
 whose roll is still open, while the student was not marked present: the teacher's live page shows "Seen by
 <camera> at <time>: mark <student> present?" with a button that makes the usual manual change. Nothing is marked
-on its own: a review after the fact is a person's word about a face, not a recognition.
+on its own: a review after the fact is a person's word about a face, not a recognition. `UnknownFace.offered`
+says an offer stands: the teacher's "Dismiss" takes it back for every page of the lesson.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 
-from attendance.events import send_review_offer
+from attendance.events import send_offer_dismissed, send_review_offer
 from attendance.models import Presence, PresenceStatus
 from recognition.models import FaceGroup, UnknownFace
 from school.models import Enrollment, Lesson, Student
@@ -48,6 +50,8 @@ def offer_payload(face: UnknownFace, student: Student) -> dict[str, Any]:
         "name": student.full_name,
         "where": face.where,
         "seen_at": face.seen_at.isoformat(),
+        # The crop the camera kept: the teacher sees whom the review named before marking them.
+        "crop_url": reverse("attendance:offer-crop", args=[face.pk]) if face.crop else None,
     }
 
 
@@ -94,3 +98,43 @@ def lesson_offers(lesson: Lesson) -> list[dict[str, Any]]:
         if student is not None and student.pk not in offers:
             offers[student.pk] = offer_payload(face, student)
     return sorted(offers.values(), key=lambda offer: offer["seen_at"])
+
+
+def dismiss_offer(lesson: Lesson, student: Student) -> bool:
+    """The teacher's "Dismiss": the lesson's offer to mark `student` goes, on every live page of the lesson and for
+    the pages that connect later; the student stays as they were. False when no offer stood."""
+    with transaction.atomic():
+        dismissed = UnknownFace.objects.filter(
+            lesson=lesson, offered=True, group__decision=FaceGroup.Decision.STUDENT, group__student=student
+        ).update(offered=False)
+        if dismissed:
+            transaction.on_commit(partial(send_offer_dismissed, lesson.pk, student.pk))
+    return bool(dismissed)
+
+
+def offered_face(face_id: int) -> UnknownFace | None:
+    """The face of a standing or taken offer whose crop the lesson's teachers may see (the view checks who asks)."""
+    return (
+        UnknownFace.objects.filter(
+            pk=face_id, offered=True, lesson__isnull=False, group__decision=FaceGroup.Decision.STUDENT
+        )
+        .exclude(crop="")
+        .select_related("lesson__classroom", "group__student")
+        .first()
+    )
+
+
+def withdraw_offers(faces: QuerySet[UnknownFace], student: Student) -> int:
+    """Take back the offers to mark `student` that `faces` made (their group is no longer the student: a review
+    undone), on every live page of their lessons; another standing offer of the student in such a lesson shows
+    instead. Call inside the transaction that reopens the group, once its decision changed. The faces may be
+    offered again (to another student) by a new assignment. Returns how many lessons lost an offer."""
+    standing = faces.filter(offered=True, lesson__isnull=False, lesson__roll__isnull=True).exclude(_marked(student.pk))
+    lessons = list(Lesson.objects.filter(pk__in=standing.values("lesson_id")).order_by("pk"))
+    faces.filter(offered=True).update(offered=False)
+    for lesson in lessons:
+        transaction.on_commit(partial(send_offer_dismissed, lesson.pk, student.pk))
+        other = next((offer for offer in lesson_offers(lesson) if offer["student_id"] == student.pk), None)
+        if other is not None:
+            transaction.on_commit(partial(send_review_offer, lesson.pk, other))
+    return len(lessons)

@@ -38,6 +38,7 @@ from recognition.models import FacePhoto
 from recognition.services.freshness import offer_from_identification
 from recognition.services.index import get_matcher
 from recognition.services.recognize import roster_ids
+from school.errors import Refused
 from school.models import Classroom
 from school.services.lessons import current_lesson
 
@@ -49,13 +50,8 @@ KIOSK_MAX_SIDE = 960
 LESSON_CHECK_S = 30.0
 
 
-class KioskFrameError(Exception):
+class KioskFrameError(Refused):
     """A frame the kiosk cannot use; ``code`` is the reply's reason code."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 def decode_frame(data: bytes) -> RGBImage:

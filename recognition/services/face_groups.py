@@ -7,10 +7,13 @@ is stored, not even the decision. A group's encodings become the student's posit
 
 Faces of an assigned group that a camera saw during a lesson whose roll is still open, where the student is not
 marked present, are offered to the lesson's teacher (attendance.services.review_offers): never marked on their own.
+
+A group decided by mistake is reopened (:func:`reopen_group`): it goes back to the queue as if never decided.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +29,12 @@ from recognition.engine import ImageRejected, analyse_enrollment_photo, load_ima
 from recognition.models import FaceGroup, FacePhoto, RejectionReason, UnknownFace
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo
+from recognition.services.group_centroids import GROUPS_VERSION
 from school.errors import Refused
 from school.models import Student
 from school.services.consent import has_biometric_consent
+
+logger = logging.getLogger(__name__)
 
 #: Crops shown per group on the review page and in the API (the best ones); the group's size counts them all.
 FACES_SHOWN = 8
@@ -52,6 +58,14 @@ class GroupAssigned:
     group: FaceGroup
     face_photos: list[FacePhoto] = field(default_factory=list)
     offered: int = 0  # camera sightings offered to teachers
+
+
+@dataclass(frozen=True)
+class GroupReopened:
+    group: FaceGroup
+    undone: str  # the decision taken back; OPEN when the group was open already and nothing changed
+    student: Student | None = None  # whom it had been assigned to: the face photos enrolled from it stay theirs
+    offers_withdrawn: int = 0  # lessons whose teacher no longer sees an offer to mark that student
 
 
 def review_queryset(decision: str = FaceGroup.Decision.OPEN) -> QuerySet[FaceGroup]:
@@ -117,15 +131,6 @@ def best_crops(group: FaceGroup, count: int) -> list[UnknownFace]:
     return list(group.faces.exclude(crop="").order_by("-quality", "-seen_at", "-pk")[:count])
 
 
-def _bump_decisions_version() -> None:
-    """Tell the unknown-face capture that the not-a-student centroids changed (when that module exists)."""
-    try:
-        from recognition.services.unknown_faces import bump_decisions_version
-    except ImportError:
-        return
-    bump_decisions_version()
-
-
 def _reviewer(by: User | AnonymousUser | None) -> User | None:
     return by if isinstance(by, User) else None
 
@@ -148,7 +153,7 @@ def _decide(locked: FaceGroup, decision: str, by: User | AnonymousUser | None, s
     locked.decided_by = _reviewer(by)
     locked.decided_at = timezone.now()
     locked.save(update_fields=["decision", "student", "decided_by", "decided_at"])
-    transaction.on_commit(_bump_decisions_version)
+    GROUPS_VERSION.bump_on_commit()  # what the not-a-student alerts read
 
 
 def assign_group(
@@ -199,6 +204,37 @@ def ignore_group(group: FaceGroup, *, by: User | AnonymousUser | None) -> FaceGr
         locked = _lock_open(group)
         _decide(locked, FaceGroup.Decision.IGNORED, by, None)
     return locked
+
+
+def reopen_group(group: FaceGroup, *, by: User | AnonymousUser | None) -> GroupReopened:
+    """Put a group decided by mistake back in the queue: no decision, student or decider. Idempotent: an open group
+    is left as it is. Raises GroupRefused (`group_gone`) for a group removed meanwhile.
+
+    "Not a student" stops suppressing unknown_face alerts for its faces, and its faces fall back under
+    UNKNOWN_FACE_RETENTION_DAYS (only an assigned group's are kept). Undoing an assignment keeps the face photos it
+    enrolled: they are the student's enrollment photos now, removed on the student's page if wrong; the offers
+    its sightings made to teachers (to mark that student) are taken back, and a new assignment may offer them again.
+    """
+    from attendance.services.review_offers import withdraw_offers  # attendance imports recognition
+
+    with transaction.atomic():
+        locked = FaceGroup.objects.select_for_update().filter(pk=group.pk).first()
+        if locked is None:
+            raise GroupRefused("group_gone", _("The group no longer exists."))
+        undone, student = locked.decision, locked.student
+        if undone == FaceGroup.Decision.OPEN:
+            return GroupReopened(group=locked, undone=undone)
+        locked.decision = FaceGroup.Decision.OPEN
+        locked.student = None
+        locked.decided_by = None
+        locked.decided_at = None
+        locked.save(update_fields=["decision", "student", "decided_by", "decided_at"])
+        withdrawn = withdraw_offers(UnknownFace.objects.filter(group=locked), student) if student else 0
+        GROUPS_VERSION.bump_on_commit()  # what the not-a-student alerts read
+    # No column says who reopened a group (the decision's are cleared): the log does.
+    reviewer = _reviewer(by)
+    logger.info("face group %s (%s) reopened by user %s", locked.pk, undone, reviewer.pk if reviewer else None)
+    return GroupReopened(group=locked, undone=undone, student=student, offers_withdrawn=withdrawn)
 
 
 def face_photo_count(student: Student) -> int:

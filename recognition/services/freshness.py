@@ -15,10 +15,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from recognition.engine.pipeline import Identification
 from recognition.models import EnrollmentProposal, FacePhoto, RejectionReason, pack_encoding
+from school.errors import Refused
 from school.models import Student
 from school.services.consent import biometric_consent_q, has_biometric_consent
 from school.services.files import delete_files_on_commit
@@ -131,13 +133,8 @@ def propose_fresh_photo(
     return proposal
 
 
-class ProposalNotAccepted(Exception):
+class ProposalNotAccepted(Refused):
     """The crop did not pass the enrollment checks (or cannot be enrolled): the proposal stays pending."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 def _user(by: User | AnonymousUser | None) -> User | None:
@@ -150,7 +147,9 @@ def accept_proposal(proposal: EnrollmentProposal, by: User | AnonymousUser | Non
     from recognition.services.enrollment import EnrollmentRefused, add_face_photo, encode_pending_photo
 
     if proposal.status != EnrollmentProposal.Status.PENDING:
-        raise ProposalNotAccepted("decided", f"the proposal is {proposal.get_status_display()} already")
+        raise ProposalNotAccepted(
+            "decided", _("This proposal is %(status)s already.") % {"status": proposal.get_status_display()}
+        )
     with proposal.crop.open("rb") as stored:
         data = stored.read()
     try:
@@ -175,7 +174,7 @@ def accept_proposal(proposal: EnrollmentProposal, by: User | AnonymousUser | Non
             face_photo=photo,
         )
     if not updated:
-        raise ProposalNotAccepted("decided", "the proposal was decided meanwhile")
+        raise ProposalNotAccepted("decided", _("Someone decided on this proposal meanwhile."))
     proposal.refresh_from_db()
     return photo
 
@@ -197,8 +196,9 @@ def refuse_proposal(proposal: EnrollmentProposal, by: User | AnonymousUser | Non
 def offer_from_identification(
     student: Student, identification: Identification, *, seen_at: dt.datetime, where: str
 ) -> EnrollmentProposal | None:
-    """Where a camera or kiosk recorded a decided recognition: propose its crop when it is confident enough and the
-    student's photos are old. The confidence test needs no database, so most calls cost nothing; never raises."""
+    """Where a camera saw a decided track's confident view (FrameReport.confident_views) or the kiosk decided a face:
+    propose its crop when it is confident enough and the student's photos are old. The confidence test needs no
+    database, so most calls cost nothing; never raises."""
     if identification.encoding is None or not confident_enough(identification.distance, identification.margin):
         return None
     try:

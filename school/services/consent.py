@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from school.errors import Refused
 from school.models import ConsentKind, ConsentRecord, ConsentTerms, Guardian, Student
 from school.services.uploads import UploadRejected, checked_document
 from school.signals import biometric_consent_withdrawn
@@ -34,13 +35,8 @@ _STATE_FIELDS = {
 }
 
 
-class ConsentError(Exception):
-    """A consent that cannot be recorded; ``code`` says why, the message says it to a person."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ConsentError(Refused):
+    """A consent that cannot be recorded; nothing was written."""
 
 
 def biometric_consent_q(prefix: str = "") -> Q:
@@ -274,4 +270,4 @@ def _checked_form(signed_form: File | None) -> ContentFile | None:
     try:
         return checked_document(signed_form)
     except UploadRejected as rejection:
-        raise ConsentError(rejection.code, str(rejection.message)) from None
+        raise ConsentError(rejection.code, rejection.detail) from None

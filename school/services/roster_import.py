@@ -143,7 +143,7 @@ def _record_consents(row: _Row, student: Student, guardian: Guardian | None, use
         elif row.image_consent is False and student.image_consent:
             withdraw_consent(student, ConsentKind.IMAGE, guardian=guardian, given_by=given_by, recorded_by=user)
     except ConsentError as error:
-        raise RosterImportError([RowError(row.line, error.message)]) from None
+        raise RosterImportError([RowError(row.line, error.detail)]) from None
 
 
 def _save_guardian(student: Student, wanted: _Guardian, known: list[Guardian]) -> tuple[Guardian, bool]:

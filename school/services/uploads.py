@@ -19,6 +19,7 @@ from PIL import Image
 
 from recognition.engine.errors import ImageRejected, RejectionCode
 from recognition.engine.images import RGBImage, load_image
+from school.errors import Refused
 
 #: JPEG quality of re-encoded photos: no visible loss, and face encodings move by less than the detector's jitter.
 JPEG_QUALITY = 92
@@ -39,17 +40,15 @@ _MESSAGES = {
 }
 
 
-class UploadRejected(Exception):
-    """The upload cannot be stored; `code` says why (one of the constants above), `message` says it to a person."""
+class UploadRejected(Refused):
+    """The upload cannot be stored; `code` is one of the constants above, `detail` its message for people, and
+    `technical` what exactly was wrong with the file (for logs and tracebacks, untranslated)."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
-
-    @property
-    def message(self) -> str:
-        return str(_MESSAGES[self.code])
+    def __init__(self, code: str, technical: str = "") -> None:
+        super().__init__(code, str(_MESSAGES[code]))
+        self.technical = technical
+        if technical:  # a traceback says what was wrong with the file, not the message people read
+            self.args = (f"{code}: {technical}",)
 
 
 def reencoded_image(upload: bytes | File, *, max_pixels: int | None = None) -> ContentFile:
@@ -100,7 +99,7 @@ def checked_document(upload: bytes | File, *, max_pixels: int | None = None) -> 
     except UploadRejected as rejection:
         if rejection.code == TOO_LARGE:
             raise
-        raise UploadRejected(NOT_A_DOCUMENT, rejection.detail) from None
+        raise UploadRejected(NOT_A_DOCUMENT, rejection.technical) from None
     if declared is not None and not declared.startswith("image/"):
         raise UploadRejected(WRONG_CONTENT_TYPE, f"an image declared as {declared}")
     return image_file(image, source=data)

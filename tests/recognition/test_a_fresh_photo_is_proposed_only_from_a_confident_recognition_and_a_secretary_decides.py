@@ -149,5 +149,6 @@ def test_the_crop_is_shown_to_secretaries_only_and_each_viewing_is_logged(db: No
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert b"".join(response.streaming_content) == proposal.crop.open("rb").read()  # type: ignore[attr-defined]
     assert (
-        AccessLog.objects.filter(kind=AccessKind.FACE_PHOTO, target=f"enrollment proposal {proposal.pk}").count() == 1
+        AccessLog.objects.filter(kind=AccessKind.PROPOSED_PHOTO, target=f"enrollment proposal {proposal.pk}").count()
+        == 1
     )

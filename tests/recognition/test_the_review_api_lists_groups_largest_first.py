@@ -102,7 +102,7 @@ def test_a_crop_is_served_to_reviewers_and_each_view_logged(secretary: APIClient
     response = client.get(f"/review/faces/{face.pk}/crop")
 
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    assert AccessLog.objects.filter(kind=AccessKind.FACE_PHOTO, target=f"unknown face {face.pk}").count() == 1
+    assert AccessLog.objects.filter(kind=AccessKind.UNKNOWN_FACE, target=f"unknown face {face.pk}").count() == 1
     client.force_login(TeacherFactory())
     assert client.get(f"/review/faces/{face.pk}/crop").status_code == 403
 

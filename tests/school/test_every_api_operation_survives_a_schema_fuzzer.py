@@ -104,10 +104,11 @@ def school(settings: Any) -> School:
     )
     match = FaceMatch.objects.create(photo_face=face, student=seen, distance=0.4, similarity=0.6)
 
-    # One open face group per decision operation: the first decision succeeds, the fuzzer's later ones are 409.
+    # One open face group per decision operation: the first decision succeeds, the fuzzer's later ones are 409
+    # (reopening answers 200 every time).
     review = {
         action: FaceGroup.objects.create(centroid=encoding, size=1, first_seen_at=now, last_seen_at=now)
-        for action in ("assign", "not-a-student", "ignore")
+        for action in ("assign", "not-a-student", "ignore", "reopen")
     }
 
     device = Device(name="gateway")

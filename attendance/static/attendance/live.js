@@ -96,6 +96,13 @@
       const item = document.createElement("li");
       item.className = "offer";
       item.dataset.studentId = offer.student_id;
+      if (offer.crop_url) {
+        const crop = document.createElement("img");
+        crop.className = "crop";
+        crop.src = offer.crop_url;
+        crop.alt = offer.name;
+        item.append(crop);
+      }
       const text = document.createElement("span");
       text.textContent = labels.offer.replace("%(where)s", offer.where).replace("%(time)s", time(offer.seen_at))
         .replace("%(name)s", offer.name);
@@ -105,10 +112,13 @@
       mark.addEventListener("click", () => override(offer.student_id, "present"));
       const dismiss = document.createElement("button");
       dismiss.type = "button";
-      dismiss.className = "secondary";
+      dismiss.className = "button secondary";
       dismiss.textContent = labels.dismiss;
-      dismiss.addEventListener("click", () => dropOffer(offer.student_id));
-      item.append(text, mark, dismiss);
+      dismiss.addEventListener("click", () => dismissOffer(offer.student_id));
+      const buttons = document.createElement("div");
+      buttons.className = "offer-actions";
+      buttons.append(mark, dismiss);
+      item.append(text, buttons);
       return item;
     }));
     document.getElementById("offers").hidden = offers.length === 0;
@@ -123,6 +133,17 @@
     if (!offers.some((o) => o.student_id === studentId)) return;
     offers = offers.filter((o) => o.student_id !== studentId);
     renderOffers();
+  }
+
+  // Dismissed for the lesson (every page, and after a reload), not only here; the student stays as they were.
+  async function dismissOffer(studentId) {
+    const response = await fetch(`/api/lessons/${lessonId}/offers/${studentId}/dismiss`, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+    });
+    if (!response.ok) { alert(labels.save_failed); return; }
+    dropOffer(studentId);
   }
 
   async function override(studentId, status) {
@@ -142,6 +163,7 @@
       if (message.type === "snapshot") { state = message.state; render(); offers = message.offers || []; renderOffers(); }
       else if (message.type === "attendance.present") applyPresence(message.presence);
       else if (message.type === "attendance.offer") addOffer(message.offer);
+      else if (message.type === "attendance.offer_dismissed") dropOffer(message.student_id);
     },
   });
 })();
