@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 import numpy as np
 from django.conf import settings
@@ -98,11 +99,22 @@ class FacePhoto(models.Model):
     def encoding_array(self) -> NDArray[np.float32]:
         if self.encoding is None:
             raise ValueError(f"face photo {self.pk} has no encoding")
-        return np.frombuffer(bytes(self.encoding), dtype=ENCODING_DTYPE).astype(np.float32)
+        return unpack_encoding(self.encoding)
 
 
 def pack_encoding(encoding: NDArray[np.floating]) -> bytes:
     return np.asarray(encoding, dtype=ENCODING_DTYPE).reshape(128).tobytes()
+
+
+def unpack_encoding(stored: bytes | memoryview) -> NDArray[np.float32]:
+    """A stored encoding (what :func:`pack_encoding` wrote) as a float32 vector of its own (writable)."""
+    return np.frombuffer(bytes(stored), dtype=ENCODING_DTYPE).astype(np.float32)
+
+
+def unpack_encodings(stored: Iterable[bytes | memoryview]) -> NDArray[np.float32]:
+    """Stored encodings as one (n, 128) float32 matrix, in order; (0, 128) for none."""
+    joined = b"".join(bytes(encoding) for encoding in stored)
+    return np.frombuffer(joined, dtype=ENCODING_DTYPE).reshape(-1, 128).astype(np.float32)
 
 
 # --- Gallery recognition ----------------------------------------------------------------------------------------

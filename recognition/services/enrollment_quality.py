@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
-from recognition.models import ENCODING_DTYPE, FacePhoto
+from recognition.models import FacePhoto, unpack_encodings
 from school.models import Student
 
 #: Photos closer than this to one another add almost nothing: the same picture, or a burst of one moment
@@ -53,7 +53,7 @@ def enrollment_quality(student: Student) -> EnrollmentQuality:
         )
         if encoding is not None
     ]
-    matrix = np.frombuffer(b"".join(encodings), dtype=ENCODING_DTYPE).reshape(-1, 128)
+    matrix = unpack_encodings(encodings)
     spread = mean_pairwise_distance(matrix)
     warnings = []
     if len(encodings) == 0:

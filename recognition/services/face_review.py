@@ -26,7 +26,14 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from recognition.engine import ImageRejected, analyse_enrollment_photo, load_image, similarity_percent
-from recognition.models import ENCODING_DTYPE, FaceMatch, FacePhoto, PhotoFace, RejectionReason
+from recognition.models import (
+    FaceMatch,
+    FacePhoto,
+    PhotoFace,
+    RejectionReason,
+    unpack_encoding,
+    unpack_encodings,
+)
 from recognition.services.engine import get_detector
 from recognition.services.enrollment import EnrollmentRefused, add_face_photo
 from recognition.services.unknown_faces import sync_gallery_face
@@ -73,8 +80,8 @@ def nearest_enrolled_distance(face: PhotoFace, student: Student) -> float | None
     ]
     if not stored:
         return None
-    enrolled = np.frombuffer(b"".join(stored), dtype=ENCODING_DTYPE).reshape(-1, 128).astype(np.float64)
-    query = np.frombuffer(bytes(face.encoding), dtype=ENCODING_DTYPE).astype(np.float64)
+    enrolled = unpack_encodings(stored).astype(np.float64)
+    query = unpack_encoding(face.encoding).astype(np.float64)
     return float(np.linalg.norm(enrolled - query, axis=1).min())
 
 

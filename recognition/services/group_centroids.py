@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from recognition.models import ENCODING_DTYPE, FaceGroup
+from recognition.models import FaceGroup, unpack_encodings
 from recognition.services.versions import VersionCounter
 
 #: Bumped (on commit) after creating, deleting or deciding a group, or changing its centroid.
@@ -46,8 +46,7 @@ def group_centroids() -> GroupCentroids:
     # one version; either result is right. The version is read before the rows, so rows newer than it only cost
     # one more build.
     rows = list(FaceGroup.objects.order_by("pk").values_list("pk", "centroid", "decision"))
-    centroids = np.frombuffer(b"".join(bytes(row[1]) for row in rows), dtype=ENCODING_DTYPE)
-    centroids = centroids.reshape(-1, 128).astype(np.float32)
+    centroids = unpack_encodings(row[1] for row in rows)
     not_a_student = np.array([row[2] == FaceGroup.Decision.NOT_A_STUDENT for row in rows], dtype=bool)
     built = GroupCentroids(
         version=version,

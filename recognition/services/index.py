@@ -16,7 +16,7 @@ from django.conf import settings
 from numpy.typing import NDArray
 
 from recognition.engine import Matcher
-from recognition.models import ENCODING_DTYPE, FacePhoto, LookalikePair, NegativeExample
+from recognition.models import FacePhoto, LookalikePair, NegativeExample, unpack_encodings
 from recognition.services.versions import VersionCounter
 from school.services.consent import biometric_consent_q
 
@@ -74,5 +74,4 @@ def _build(version: int) -> Matcher:
 def _encodings(rows: Iterable[tuple[int, bytes | memoryview | None]]) -> tuple[list[int], NDArray[np.float32]]:
     kept = [(student_id, bytes(encoding)) for student_id, encoding in rows if encoding is not None]
     student_ids = [student_id for student_id, _encoding in kept]
-    encodings = np.frombuffer(b"".join(encoding for _id, encoding in kept), dtype=ENCODING_DTYPE)
-    return student_ids, encodings.reshape(-1, 128).astype(np.float32)
+    return student_ids, unpack_encodings(encoding for _id, encoding in kept)

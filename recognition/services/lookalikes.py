@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
-from recognition.models import ENCODING_DTYPE, FacePhoto, LookalikePair
+from recognition.models import FacePhoto, LookalikePair, unpack_encodings
 from school.models import Enrollment
 from school.services.consent import biometric_consent_q
 
@@ -57,8 +57,7 @@ def _usable_encodings() -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         if encoding is not None
     ]
     ids = np.array([student_id for student_id, _encoding in rows], dtype=np.int64)
-    encodings = np.frombuffer(b"".join(encoding for _id, encoding in rows), dtype=ENCODING_DTYPE)
-    return ids, encodings.reshape(-1, 128).astype(np.float64)
+    return ids, unpack_encodings(encoding for _id, encoding in rows).astype(np.float64)
 
 
 def _groups(ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from numpy.typing import NDArray
 
 from recognition.engine.clustering import assign_incrementally, centroids_of, cluster_encodings
-from recognition.models import ENCODING_DTYPE, FaceGroup, UnknownFace, pack_encoding
+from recognition.models import FaceGroup, UnknownFace, pack_encoding, unpack_encoding, unpack_encodings
 from recognition.services.group_centroids import GROUPS_VERSION, forget_group_centroids, group_centroids
 
 logger = logging.getLogger(__name__)
@@ -45,15 +45,6 @@ QUEUED_TTL_S = 60
 
 def _threshold() -> float:
     return float(settings.REVIEW_CLUSTER_DISTANCE)
-
-
-def _vector(stored: bytes | memoryview) -> NDArray[np.float32]:
-    return np.frombuffer(bytes(stored), dtype=ENCODING_DTYPE).astype(np.float32)
-
-
-def _matrix(rows: Iterable[bytes | memoryview]) -> NDArray[np.float32]:
-    vectors = [_vector(row) for row in rows]
-    return np.vstack(vectors) if vectors else np.empty((0, 128), np.float32)
 
 
 def _serialise() -> None:
@@ -112,15 +103,15 @@ def _cluster_batch(batch: int) -> int:
             return 0
         groups = list(FaceGroup.objects.order_by("pk").values_list("pk", "centroid", "size"))
         assignment = assign_incrementally(
-            _matrix(row[1] for row in groups),
+            unpack_encodings(row[1] for row in groups),
             [row[2] for row in groups],
-            _matrix(face[1] for face in faces),
+            unpack_encodings(face[1] for face in faces),
             threshold,
         )
         members: dict[int, list[int]] = defaultdict(list)  # assignment index -> positions in `faces`
         for position, label in enumerate(assignment.labels.tolist()):
             members[label].append(position)
-        encodings = _matrix(face[1] for face in faces)
+        encodings = unpack_encodings(face[1] for face in faces)
 
         joined = {groups[label][0]: positions for label, positions in members.items() if label < len(groups)}
         opened = [positions for label, positions in members.items() if label >= len(groups)]
@@ -150,7 +141,7 @@ def _cluster_batch(batch: int) -> int:
 
 def _add_members(group: FaceGroup, encodings: NDArray[np.float32], seen: list[datetime]) -> None:
     size = int(group.size)
-    total = _vector(group.centroid).astype(np.float64) * size + encodings.astype(np.float64).sum(axis=0)
+    total = unpack_encoding(group.centroid).astype(np.float64) * size + encodings.astype(np.float64).sum(axis=0)
     group.size = size + len(encodings)
     group.centroid = pack_encoding(total / group.size)
     group.first_seen_at = min([group.first_seen_at, *seen]) if size else min(seen)
@@ -170,7 +161,7 @@ def refresh_groups(group_ids: Iterable[int]) -> None:
             continue
         group.size = len(rows)
         if rows:
-            group.centroid = pack_encoding(_matrix(row[0] for row in rows).mean(axis=0))
+            group.centroid = pack_encoding(unpack_encodings(row[0] for row in rows).mean(axis=0))
             group.first_seen_at = min(row[1] for row in rows)
             group.last_seen_at = max(row[1] for row in rows)
         group.save(update_fields=["centroid", "size", "first_seen_at", "last_seen_at"])
@@ -201,7 +192,7 @@ def recluster_all(*, seed: int = 0) -> Reclustered:
         groups = {group.pk: group for group in FaceGroup.objects.select_for_update().order_by("pk")}
         decided = [group for group in groups.values() if group.decision != FaceGroup.Decision.OPEN]
         decided_ids = {group.pk for group in decided}
-        encodings = _matrix(face[1] for face in faces)
+        encodings = unpack_encodings(face[1] for face in faces)
 
         target: dict[int, int] = {}  # face position -> group pk
         free = [p for p, face in enumerate(faces) if face[2] not in decided_ids]
@@ -210,7 +201,7 @@ def recluster_all(*, seed: int = 0) -> Reclustered:
                 target[position] = face[2]
         joined_decided = 0
         if decided and free:
-            centroids = _matrix(group.centroid for group in decided)
+            centroids = unpack_encodings(group.centroid for group in decided)
             distances = np.linalg.norm(encodings[free][:, None, :] - centroids[None, :, :], axis=2)
             nearest = distances.argmin(axis=1)
             for row, position in enumerate(free):

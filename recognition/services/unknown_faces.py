@@ -21,7 +21,14 @@ from numpy.typing import NDArray
 
 from recognition.engine import ImageRejected, load_image
 from recognition.engine.pipeline import face_crop_jpeg
-from recognition.models import ENCODING_DTYPE, FaceGroup, FaceMatch, PhotoFace, UnknownFace, pack_encoding
+from recognition.models import (
+    FaceGroup,
+    FaceMatch,
+    PhotoFace,
+    UnknownFace,
+    pack_encoding,
+    unpack_encodings,
+)
 from recognition.services.group_centroids import GROUPS_VERSION, group_centroids
 from school.models import Classroom, Lesson
 from school.services.files import delete_files_on_commit
@@ -170,7 +177,7 @@ def forget_unknown_faces(faces: Iterable[UnknownFace]) -> int:
         members = list(UnknownFace.objects.filter(group=group).values_list("encoding", flat=True))
         group.size = len(members)
         if members:
-            group.centroid = pack_encoding(np.mean([_vector(member) for member in members], axis=0))
+            group.centroid = pack_encoding(unpack_encodings(members).mean(axis=0))
         group.save(update_fields=["size", "centroid"])
     if group_ids:
         GROUPS_VERSION.bump_on_commit()  # their centroids moved
@@ -287,7 +294,3 @@ def is_not_a_student(encoding: NDArray[np.floating]) -> bool:
         return False
     distances = np.linalg.norm(matrix - np.asarray(encoding, dtype=np.float32).reshape(1, 128), axis=1)
     return bool(distances.min() <= settings.REVIEW_CLUSTER_DISTANCE)
-
-
-def _vector(stored: bytes | memoryview) -> NDArray[np.float32]:
-    return np.frombuffer(bytes(stored), dtype=ENCODING_DTYPE).astype(np.float32)
