@@ -143,9 +143,10 @@ def frame_cache() -> FrameCache:
         return _cache
 
 
-def frame_key(classroom_id: int, data: bytes) -> str:
-    # The classroom is part of the key: the names in an answer come from that classroom's roster.
-    return f"{classroom_id}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+def frame_key(classroom_id: int, index_version: object, data: bytes) -> str:
+    # The names in an answer come from the classroom's roster and from the matcher's index: a consent withdrawn, an
+    # erasure or a new photo bumps the index version, so an answer cached before it is never served after it.
+    return f"{classroom_id}:{index_version}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
 
 
 # --- the session --------------------------------------------------------------------------------------------------
@@ -180,11 +181,15 @@ class KioskSession:
         self._started = time.monotonic()
         self._lesson: Any = None
         self._lesson_checked_at: float | None = None
+        self._index_version: object = None
 
     def process(self, data: bytes) -> dict[str, Any]:
         """Analyse one frame; returns the ``detection_results`` reply (without its type)."""
         started = time.perf_counter()
-        key = frame_key(self.classroom.pk, data)
+        version = get_matcher().version
+        if version != self._index_version:
+            self._start_over(version)
+        key = frame_key(self.classroom.pk, version, data)
         cached = frame_cache().get(key)
         if cached is not None:
             return {**cached, "marked": [], "processing_time": round(time.perf_counter() - started, 4), "cached": True}
@@ -297,6 +302,14 @@ class KioskSession:
             "status": sighting.presence.status,
             "photo_url": reverse("cameras:kiosk-photo", args=[self.classroom.code, student.pk]),
         }
+
+    def _start_over(self, version: object) -> None:
+        """The matcher's index changed (a consent withdrawn, an erasure, new photos): the faces in view are tracked
+        and decided again against it, so none keeps a name the new index would not give it."""
+        if self._index_version is not None:
+            self.blinks.forget([track.id for track in self.pipeline.finish()])
+            self._tracks.clear()
+        self._index_version = version
 
     def _forget(self, report: FrameReport) -> None:
         if report.ended:
