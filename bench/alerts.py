@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -274,7 +273,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--outage-s", type=float, default=10.0)
     parser.add_argument("--naive-alerts", type=int, default=100)
     args = parser.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="chamada-alerts-")
     database_url = os.environ.get("ALERTS_BENCH_DB", DEFAULT_DB)
     mqtt_url = os.environ.get("ALERTS_BENCH_MQTT", DEFAULT_MQTT)
     amqp_url = os.environ.get("ALERTS_BENCH_AMQP", DEFAULT_AMQP)
@@ -283,47 +281,32 @@ def main(argv: list[str]) -> int:
     prefix, exchange = f"chamada-bench-{run_id}", f"chamada-bench-{run_id}"
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from bench.gallery import drop_database, reset_database
+    from bench.django_env import django_env
     from tests.support.tcp_proxy import TcpProxy
 
     proxy = TcpProxy(mqtt.hostname or "127.0.0.1", mqtt.port or 1883)
     frigate = FakeFrigate()
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "VAR_DIR": workdir,
-            "MEDIA_ROOT": f"{workdir}/media",
-            "LOG_LEVEL": os.environ.get("ALERTS_BENCH_LOG_LEVEL", "ERROR"),
-            "CHAMADA_EMBEDDED_CAMERAS": "0",
-            "MQTT_URL": f"mqtt://127.0.0.1:{proxy.port}",
-            "MQTT_TOPIC_PREFIX": prefix,
-            "AMQP_URL": amqp_url,
-            "AMQP_EXCHANGE": exchange,
-            "FRIGATE_URL": frigate.url,
-        }
-    )
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    reset_database(database_url)
+    env = {
+        "LOG_LEVEL": os.environ.get("ALERTS_BENCH_LOG_LEVEL", "ERROR"),
+        "CHAMADA_EMBEDDED_CAMERAS": "0",
+        "MQTT_URL": f"mqtt://127.0.0.1:{proxy.port}",
+        "MQTT_TOPIC_PREFIX": prefix,
+        "AMQP_URL": amqp_url,
+        "AMQP_EXCHANGE": exchange,
+        "FRIGATE_URL": frigate.url,
+    }
     try:
-        import django
+        with django_env("chamada-alerts-", database_url=database_url, throwaway=True, env=env, migrate=True):
+            try:
+                return _bench(args, proxy, prefix, exchange, mqtt_url, amqp_url)
+            finally:
+                from monitoring.services.delivery import dispatcher, handlers
 
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        return _bench(args, proxy, prefix, exchange, mqtt_url, amqp_url)
+                dispatcher.stop()
+                handlers.close()
     finally:
-        from django.db import connections
-
-        from monitoring.services.delivery import dispatcher, handlers
-
-        dispatcher.stop()
-        handlers.close()
-        connections.close_all()
         proxy.close()
         frigate.close()
-        drop_database(database_url)
 
 
 def _bench(args: argparse.Namespace, proxy: Any, prefix: str, exchange: str, mqtt_url: str, amqp_url: str) -> int:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from PIL import Image, ImageOps
+
+from bench.django_env import django_env
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"
 #: The upload path (RetinaFace, the fast encoder, checks, storage, the database) against the bare loop.
@@ -98,22 +98,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=60)
     args = parser.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="chamada-bench-")
-    os.environ.update(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "MEDIA_ROOT": f"{workdir}/media",
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    import django
+    with django_env("chamada-bench-", env={"ALLOWED_HOSTS": "testserver"}):
+        return _bench(args.photos)
 
-    django.setup()
-    photos = distinct_photos(args.photos)
+
+def _bench(count: int) -> int:
+    photos = distinct_photos(count)
     megapixels = (
         sum(Image.open(io.BytesIO(p)).width * Image.open(io.BytesIO(p)).height for p in photos) / 1e6 / len(photos)
     )

@@ -25,7 +25,6 @@ import io
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
+
+from bench.django_env import django_env
 
 ROOT = Path(__file__).resolve().parents[1]
 FACES = ROOT / "tests" / "fixtures" / "faces"
@@ -140,25 +141,6 @@ def naive(photos: list[tuple[str, bytes]], known: list[Any], tolerance: float) -
             faces += 1
             matches += bool(min(face_recognition.face_distance(known, encoding)) <= tolerance)
     return PassResult("sequential face_recognition", len(photos), time.perf_counter() - started, faces, matches)
-
-
-def reset_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def flush_redis(url: str) -> None:
@@ -303,38 +285,31 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=200)
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="chamada-gallery-"))
     database_url = os.environ.get("GALLERY_BENCH_DB", DEFAULT_DB)
     redis_url = os.environ.get("GALLERY_BENCH_REDIS", DEFAULT_REDIS)
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "VAR_DIR": str(workdir),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-            "CHAMADA_EMBEDDED_CAMERAS": "0",
-        }
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    reset_database(database_url)
+    env = {"REDIS_URL": redis_url, "ALLOWED_HOSTS": "testserver", "CHAMADA_EMBEDDED_CAMERAS": "0"}
     flush_redis(redis_url)
+    try:
+        with django_env(
+            "chamada-gallery-", database_url=database_url, throwaway=True, env=env, migrate=True
+        ) as workdir:
+            _bench(args.photos, workdir)
+    finally:
+        flush_redis(redis_url)
+    return 0
+
+
+def _bench(count: int, workdir: Path) -> None:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from recognition.models import Gallery, PhotoJob
+    from recognition.services.gallery import add_gallery_photos
+
     worker: subprocess.Popen[bytes] | None = None
     try:
-        import django
-
-        django.setup()
-        from django.conf import settings
-        from django.core.management import call_command
-        from django.utils import timezone
-
-        from recognition.models import Gallery, PhotoJob
-        from recognition.services.gallery import add_gallery_photos
-
-        call_command("migrate", verbosity=0)
         known = enroll()
-        files = distinct_photos(args.photos)
+        files = distinct_photos(count)
         gallery = Gallery.objects.create(title="Bench gallery")
         added = add_gallery_photos(gallery, files)
         stored = sum(result.created for result in added)
@@ -382,14 +357,6 @@ def main(argv: list[str]) -> int:
     finally:
         if worker is not None:
             stop_worker(worker)
-        from django.db import connections
-
-        try:
-            connections.close_all()
-        finally:
-            drop_database(database_url)
-        flush_redis(redis_url)
-    return 0
 
 
 if __name__ == "__main__":

@@ -35,12 +35,10 @@ import asyncio
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, deque
@@ -48,6 +46,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Any
+
+from bench.django_env import django_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTRAIT = ROOT / "tests" / "fixtures" / "faces" / "lin-manuel-miranda.png"
@@ -681,53 +681,38 @@ def main(argv: list[str]) -> int:
     if min(counts) < 1 or min(pools, default=1) < 1 or args.seconds <= 0:
         parser.error("--clients and --workers need numbers from 1, --seconds a positive time")
 
-    workdir = Path(tempfile.mkdtemp(prefix="chamada-kiosk-"))
-    os.environ.update(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": str(workdir),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-            "CHAMADA_EMBEDDED_CAMERAS": "0",
-            "CHAMADA_EMBEDDED_MONITORS": "0",
-        }
-    )
-    os.environ.pop("REDIS_URL", None)  # in-memory channel layer, local cache: one web process and nothing else
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    import django
+    env = {"ALLOWED_HOSTS": "localhost,127.0.0.1", "CHAMADA_EMBEDDED_CAMERAS": "0", "CHAMADA_EMBEDDED_MONITORS": "0"}
+    keep = bool(os.environ.get("BENCH_KIOSK_KEEP"))
+    # No REDIS_URL: in-memory channel layer, local cache: one web process and nothing else.
+    with django_env("chamada-kiosk-", env=env, keep=keep) as workdir:
+        from django.conf import settings
+        from django.db import connections
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connections
-
-    pools = pools or [settings.KIOSK_WORKERS]
-    servers = [(POOLED, workers) for workers in pools] + ([] if args.no_naive else [(NAIVE, 1)])
-    try:
-        cookie = _school()
-        frames = _frames(max(counts))
-        connections.close_all()  # from here on only the server uses the database
-        print(
-            f"{len(servers)} servers x N in {counts} kiosks, {args.seconds:g} s each: a "
-            f"{len(frames[0][0]) // 1024} KiB frame every {FRAME_INTERVAL_S:g} s per kiosk; KIOSK_WORKERS "
-            f"{', '.join(map(str, pools))}, MIN_FRAME_INTERVAL={settings.MIN_FRAME_INTERVAL:g} s, {os.cpu_count()} "
-            "CPUs; one daphne, in-memory channel layer, SQLite (WAL)"
-        )
-        runs = []
-        for mode, workers in servers:
-            for count in counts:
-                run = one_run(mode, count, args.seconds, workers, cookie, frames, workdir)
-                runs.append(run)
-                print(
-                    f"  {run.label()}, N={count}: {run.per_s('answered'):.1f} answered/s, /health p95 "
-                    f"{run.health_ms(0.95)} ms, {run.disconnects()} disconnects",
-                    flush=True,
-                )
-    finally:
-        if os.environ.get("BENCH_KIOSK_KEEP"):
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        pools = pools or [settings.KIOSK_WORKERS]
+        servers = [(POOLED, workers) for workers in pools] + ([] if args.no_naive else [(NAIVE, 1)])
+        try:
+            cookie = _school()
+            frames = _frames(max(counts))
+            connections.close_all()  # from here on only the server uses the database
+            print(
+                f"{len(servers)} servers x N in {counts} kiosks, {args.seconds:g} s each: a "
+                f"{len(frames[0][0]) // 1024} KiB frame every {FRAME_INTERVAL_S:g} s per kiosk; KIOSK_WORKERS "
+                f"{', '.join(map(str, pools))}, MIN_FRAME_INTERVAL={settings.MIN_FRAME_INTERVAL:g} s, "
+                f"{os.cpu_count()} CPUs; one daphne, in-memory channel layer, SQLite (WAL)"
+            )
+            runs = []
+            for mode, workers in servers:
+                for count in counts:
+                    run = one_run(mode, count, args.seconds, workers, cookie, frames, workdir)
+                    runs.append(run)
+                    print(
+                        f"  {run.label()}, N={count}: {run.per_s('answered'):.1f} answered/s, /health p95 "
+                        f"{run.health_ms(0.95)} ms, {run.disconnects()} disconnects",
+                        flush=True,
+                    )
+        finally:
+            if keep:
+                print(f"kept {workdir}")
     _why(frames[0][0])
     _report(runs)
     _last_line(runs, pools[0])

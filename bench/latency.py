@@ -15,11 +15,12 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.django_env import django_env
 
 CLIP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces" / "short_hamilton_clip.mp4"
 PORTRAIT = CLIP.with_name("lin-manuel-miranda.png")
@@ -108,23 +109,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=30)
     args = parser.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="chamada-latency-")
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-    os.environ.update(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "MEDIA_ROOT": f"{workdir}/media",
-            "ALLOWED_HOSTS": "localhost",
-            "LOG_LEVEL": "WARNING",
-            "CHAMADA_EMBEDDED_CAMERAS": "0",
-        }
-    )
-    os.environ.pop("REDIS_URL", None)  # tasks in-process; only the channel layer goes through Redis (below)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    import django
+    # No REDIS_URL: tasks in-process; only the channel layer goes through Redis (below).
+    with django_env("chamada-latency-", env={"ALLOWED_HOSTS": "localhost", "CHAMADA_EMBEDDED_CAMERAS": "0"}):
+        return _bench(args.events, redis_url)
 
-    django.setup()
+
+def _bench(events: int, redis_url: str) -> int:
     from django.conf import settings
 
     settings.CHANNEL_LAYERS = {
@@ -138,16 +129,16 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"Redis is needed at {redis_url}: {error}") from None
     lesson, student, headers = _school()
     frames = _frames()
-    print(f"{len(frames)} frames of {CLIP.name}; {args.events} events; channel layer: Redis at {redis_url}")
+    print(f"{len(frames)} frames of {CLIP.name}; {events} events; channel layer: Redis at {redis_url}")
 
-    client = SocketClient(lesson.pk, headers, expected=args.events)
+    client = SocketClient(lesson.pk, headers, expected=events)
     poller = Poller(lesson, student.pk)
     client.thread.start()
     if not client.ready.wait(timeout=20):
         raise SystemExit("the WebSocket client did not connect")
     poller.thread.start()
     starts = []
-    for _event in range(args.events):
+    for _event in range(events):
         starts.append(_one_event(lesson, student, frames))
         time.sleep(POLL_INTERVAL_S * 1.1)  # let the poller see this event before the next one resets it
     time.sleep(0.5)

@@ -60,11 +60,9 @@ import json
 import os
 import pstats
 import random
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -72,6 +70,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.django_env import django_env
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "tests" / "fixtures" / "faces" / "short_hamilton_clip.mp4"
@@ -190,7 +190,10 @@ class MonitorClient:
 
 
 def client_main() -> int:
-    _django(os.environ["BENCH_MONITOR_REDIS"], os.environ["BENCH_MONITOR_PREFIX"])
+    import django
+
+    django.setup()  # with the environment of the bench's own process, which started this one
+    _configure(os.environ["BENCH_MONITOR_REDIS"], os.environ["BENCH_MONITOR_PREFIX"])
     cookie = os.environ["BENCH_MONITOR_COOKIE"]
     headers = [(b"cookie", f"sessionid={cookie}".encode()), (b"origin", b"http://localhost")]
     return asyncio.run(_listen(headers))
@@ -359,10 +362,7 @@ def replay(
     return rounds
 
 
-def _django(redis_url: str, prefix: str) -> None:
-    import django
-
-    django.setup()
+def _configure(redis_url: str, prefix: str) -> None:
     from django.conf import settings
 
     # No fsync per commit: the throw-away database's disk waits would drown the differences in the camera loop's
@@ -457,56 +457,46 @@ def main(argv: list[str]) -> int:
         redis.Redis.from_url(redis_url).ping()
     except redis.RedisError as error:
         raise SystemExit(f"Redis is needed at {redis_url} (TEST_REDIS_URL): {error}") from None
-    workdir = tempfile.mkdtemp(prefix="chamada-monitor-")
     prefix = f"chamada-bench-monitor-{uuid.uuid4().hex[:8]}"
-    os.environ.update(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "MEDIA_ROOT": f"{workdir}/media",
-            "ALLOWED_HOSTS": "localhost",
-            "LOG_LEVEL": "WARNING",
-            "CHAMADA_EMBEDDED_CAMERAS": "0",
-            "CHAMADA_EMBEDDED_MONITORS": "0",  # no host sampling in either process: it would be noise here
-        }
-    )
-    os.environ.pop("REDIS_URL", None)  # tasks in-process; Redis is set up below, as the camera services use it
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    _django(redis_url, prefix)
-    from django.conf import settings
+    env = {
+        "ALLOWED_HOSTS": "localhost",
+        "CHAMADA_EMBEDDED_CAMERAS": "0",
+        "CHAMADA_EMBEDDED_MONITORS": "0",  # no host sampling in either process: it would be noise here
+    }
+    # No REDIS_URL: tasks in-process; Redis is set up below, as the camera services use it.
+    with django_env("chamada-monitor-", env=env):
+        _configure(redis_url, prefix)
+        from django.conf import settings
 
-    cameras, cookie = _school()
-    frames = _frames()
-    duration = frames[-1][0]
-    modes = [OFF, ON] if args.no_naive else [OFF, ON, NAIVE]
-    print(
-        f"{len(frames)} frames of {CLIP.name} ({duration:.1f} s) replayed at their own rate; {os.cpu_count()} CPUs; "
-        f"modes {', '.join(modes)}: {args.rounds} replay(s) each alone, {args.shared} shared, after a warm-up; "
-        f"MONITOR_MAX_RATE={settings.MONITOR_MAX_RATE:g}; channel layer: Redis at {redis_url}"
-    )
+        cameras, cookie = _school()
+        frames = _frames()
+        duration = frames[-1][0]
+        modes = [OFF, ON] if args.no_naive else [OFF, ON, NAIVE]
+        print(
+            f"{len(frames)} frames of {CLIP.name} ({duration:.1f} s) replayed at their own rate; "
+            f"{os.cpu_count()} CPUs; modes {', '.join(modes)}: {args.rounds} replay(s) each alone, {args.shared} "
+            f"shared, after a warm-up; MONITOR_MAX_RATE={settings.MONITOR_MAX_RATE:g}; channel layer: Redis at "
+            f"{redis_url}"
+        )
 
-    client = MonitorClient(
-        {
-            **os.environ,
-            "BENCH_MONITOR_REDIS": redis_url,
-            "BENCH_MONITOR_PREFIX": prefix,
-            "BENCH_MONITOR_COOKIE": cookie,
-        }
-    )
-    try:
-        if not client.ready.wait(timeout=60):
-            raise SystemExit("the monitor page did not connect")
-        rounds, shared = _run(args, modes, cameras, frames, client)
-        profile = None
-        if args.profile:
-            profile = cProfile.Profile()
-            replay([ON], cameras, frames, profile)
-    finally:
-        client.close()
-        from django.db import connections
-
-        connections.close_all()
-        shutil.rmtree(workdir, ignore_errors=True)
+        client = MonitorClient(
+            {
+                **os.environ,
+                "BENCH_MONITOR_REDIS": redis_url,
+                "BENCH_MONITOR_PREFIX": prefix,
+                "BENCH_MONITOR_COOKIE": cookie,
+            }
+        )
+        try:
+            if not client.ready.wait(timeout=60):
+                raise SystemExit("the monitor page did not connect")
+            rounds, shared = _run(args, modes, cameras, frames, client)
+            profile = None
+            if args.profile:
+                profile = cProfile.Profile()
+                replay([ON], cameras, frames, profile)
+        finally:
+            client.close()
     _report(rounds, shared, modes, client)
     if profile is not None:
         print("profile of one 'on' round's camera loop (cumulative, the camera and monitoring code):")

@@ -24,14 +24,11 @@ import argparse
 import datetime as dt
 import io
 import os
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 DAYS_OLD = range(100, 200)  # every crop past the 90 days of EVIDENCE_RETENTION_DAYS
 
@@ -42,15 +39,6 @@ def tiny_jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), (190, 140, 110)).save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
-
-
-def bench_database(url: str | None) -> str | None:
-    """A throw-away PostgreSQL database on the server of `url` (None: SQLite)."""
-    if not url or not url.startswith(("postgres://", "postgresql://")):
-        return None
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "chamada"
-    return urlunsplit(parts._replace(path=f"/{name}_bench_purge"))
 
 
 def make_sightings(count: int, student: Any, classroom: Any, media: Path, data: bytes) -> list[str]:
@@ -83,40 +71,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--naive", type=int, default=5_000, help="sightings the naive purge runs on")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="default: $DATABASE_URL")
     args = parser.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="chamada-bench-purge-")
-    media = Path(workdir) / "media"
-    database_url = bench_database(args.database_url)
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url or f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "MEDIA_ROOT": str(media),
-            "LOG_LEVEL": "WARNING",
-            "EVIDENCE_RETENTION_DAYS": "90",
-        }
-    )
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    if database_url:
-        from bench.gallery import drop_database, reset_database
+    from bench.django_env import database_beside, django_env
 
-        reset_database(database_url)
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        return bench(args.sightings, args.naive, media)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if database_url:
-            drop_database(database_url)
-        shutil.rmtree(workdir, ignore_errors=True)
+    database_url = database_beside(args.database_url, "bench_purge")
+    with django_env(
+        "chamada-bench-purge-",
+        database_url=database_url,
+        throwaway=database_url is not None,
+        env={"EVIDENCE_RETENTION_DAYS": "90"},
+        migrate=True,
+    ) as workdir:
+        return bench(args.sightings, args.naive, workdir / "media")
 
 
 def bench(count: int, naive_count: int, media: Path) -> int:

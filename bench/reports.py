@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
+
+from bench.django_env import django_env
 
 TARGET_SPEEDUP = 5.0
 SLOTS = [(dt.time(7, 30), dt.time(8, 20)), (dt.time(8, 20), dt.time(9, 10)), (dt.time(9, 10), dt.time(10, 0))]
@@ -152,7 +151,7 @@ def naive_diary(classroom: Any, month: dt.date) -> list[tuple[Any, ...]]:
     first, last = month_bounds(month)
     lessons = list(held_lessons(first, last, classroom_ids=[classroom.pk]))
     rows = []
-    for student in enrolled_in([classroom.pk]):
+    for student in enrolled_in([classroom.pk], on=first):
         one = _naive_marks(student, lessons)
         rows.append((student.registration, one.present, one.late, one.absent, one.justified, one.frequency))
     return rows
@@ -189,22 +188,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--classrooms", type=int, default=30)
     parser.add_argument("--database-url", help="a PostgreSQL database to use (emptied first); default: SQLite")
     args = parser.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="chamada-bench-")
-    os.environ.update(
-        {
-            "DATABASE_URL": args.database_url or f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "MEDIA_ROOT": f"{workdir}/media",
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-            "LANGUAGE_CODE": "pt-br",
-        }
-    )
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    import django
+    with django_env(
+        "chamada-bench-",
+        database_url=args.database_url,
+        env={"ALLOWED_HOSTS": "testserver", "LANGUAGE_CODE": "pt-br"},
+    ):
+        return _bench(args)
 
-    django.setup()
+
+def _bench(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
     from django.utils import translation
@@ -277,8 +269,6 @@ def main(argv: list[str]) -> int:
         f"version; semester CSV {http_csv:.2f} s (target < 5 s), {csv_speedup:.1f}x; target {TARGET_SPEEDUP:.0f}x: "
         f"{'met' if ok else 'NOT met'}"
     )
-    connection.close()
-    shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

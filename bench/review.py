@@ -35,11 +35,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,36 +98,16 @@ def distances(encodings: NDArray[np.float32], who: NDArray[np.int64]) -> str:
     )
 
 
-def bench_database(url: str | None) -> str | None:
-    if not url or not url.startswith(("postgres://", "postgresql://")):
-        return None
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "chamada"
-    return urlunsplit(parts._replace(path=f"/{name}_bench_review"))
-
-
 def service(database_url: str, encodings: NDArray[np.float32], new: int) -> tuple[float, float, int]:
     """(recluster_all s, cluster_new_faces s for the new faces, groups) on PostgreSQL."""
-    workdir = tempfile.mkdtemp(prefix="chamada-bench-review-")
-    os.environ.update(
-        {"DATABASE_URL": database_url, "VAR_DIR": workdir, "MEDIA_ROOT": f"{workdir}/media", "LOG_LEVEL": "WARNING"}
-    )
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-    from bench.gallery import drop_database, reset_database
+    from bench.django_env import django_env
 
-    reset_database(database_url)
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_env("chamada-bench-review-", database_url=database_url, throwaway=True, migrate=True):
         from django.utils import timezone
 
         from recognition.models import FaceGroup, UnknownFace, pack_encoding
         from recognition.services.review_groups import cluster_new_faces, recluster_all
 
-        call_command("migrate", verbosity=0)
         now = timezone.now()
 
         def store(rows: NDArray[np.float32]) -> None:
@@ -152,12 +129,6 @@ def service(database_url: str, encodings: NDArray[np.float32], new: int) -> tupl
         incremental_s = time.perf_counter() - started
         assert done == new, done
         return full_s, incremental_s, FaceGroup.objects.count()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(database_url)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
@@ -218,7 +189,9 @@ def main(argv: list[str]) -> int:
         f"(extrapolated from 3): {naive_s * args.new / incremental_s:,.0f}x the incremental step"
     )
 
-    database_url = bench_database(args.database_url)
+    from bench.django_env import database_beside
+
+    database_url = database_beside(args.database_url, "bench_review")
     if database_url:
         recluster_s, service_s, groups = service(database_url, encodings, args.new)
         print(

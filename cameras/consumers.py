@@ -52,7 +52,12 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 def kiosk_pool() -> ThreadPoolExecutor:
     """The process's recognition workers for kiosk frames (KIOSK_WORKERS threads), made when the first kiosk
-    connects; their first job loads the face models, which Django's start-up leaves for first use."""
+    connects; their first job loads the face models, which Django's start-up leaves for first use.
+
+    The kiosk's only warm-up: it runs in the process that serves the socket (with several web processes the page
+    may have come from another) and in a worker thread, so what is kept per thread (dlib's HOG detector, with
+    CAMERA_FACE_DETECTOR=hog) is built for a worker too. Called on the event loop only, so it needs no lock;
+    `_forget_pool` re-arms it (a fork, a test)."""
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=settings.KIOSK_WORKERS, thread_name_prefix="kiosk")

@@ -29,7 +29,6 @@ from cameras.services.access import can_monitor_cameras
 from cameras.services.frames import AsyncFrameReader, latest_still
 from cameras.services.kiosk import enrollment_thumbnail, kiosk_page_settings
 from cameras.services.overlay import placeholder_jpeg
-from cameras.services.recognition import warm_up_in_background
 from school.models import AccessKind, Classroom, Student
 from school.services.access_log import log_access
 
@@ -118,7 +117,7 @@ def still(request: HttpRequest, pk: int) -> HttpResponse:
 def kiosk(request: HttpRequest, code: str) -> HttpResponse:
     """The kiosk page: this device's webcam takes the class's attendance (README, "The kiosk")."""
     classroom = _kiosk_classroom(request, code)
-    warm_up_in_background()  # the models load while the page starts its camera
+    # No model loading here: the page opens its socket at once, and the first socket loads them (kiosk_pool).
     return render(
         request,
         "cameras/kiosk.html",

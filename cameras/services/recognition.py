@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from functools import cache
@@ -47,35 +46,13 @@ def camera_detector() -> FaceDetector:
 
 
 def warm_up_camera_detector() -> None:
-    """Load the cameras' models now (~3 s the first time: dlib, the networks), e.g. in a kiosk worker when its
-    first socket opens, so that the first frame's reply does not wait for them. A failure is logged: the frame
-    that needs the models then says why."""
+    """Load the cameras' models now (~3 s the first time: dlib, the networks), in a kiosk worker when the process's
+    first kiosk socket opens (`cameras.consumers.kiosk_pool`, the one place that calls it), so that the first frame's
+    reply does not wait for them. A failure is logged: the frame that needs the models then says why."""
     try:
         camera_detector().warm_up()
     except Exception:
         logger.exception("the cameras' face detector could not be warmed up")
-
-
-_warm_up_lock = threading.Lock()
-_warm_up_thread: threading.Thread | None = None
-
-
-def _forget_warm_up() -> None:
-    global _warm_up_thread
-    _warm_up_thread = None  # a forked child has none of its parent's threads
-
-
-os.register_at_fork(after_in_child=_forget_warm_up)
-
-
-def warm_up_in_background() -> None:
-    """Start loading the cameras' models in a thread of their own, once per process: a kiosk page was just served,
-    and its socket and first frame follow within a second or two, sooner than a cold load (~3 s) would end."""
-    global _warm_up_thread
-    with _warm_up_lock:
-        if _warm_up_thread is None:
-            _warm_up_thread = threading.Thread(target=warm_up_camera_detector, name="face-models-warm-up", daemon=True)
-            _warm_up_thread.start()
 
 
 class RosterScope:
