@@ -183,7 +183,7 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> P
     _purge_unknown_faces(report[UNKNOWN_FACES], now - dt.timedelta(days=unknown_days), dry_run=dry_run)
     # Stored results hold every face's encoding, unknown ones too, and would bring them back on reprocessing.
     # created_at is never later than the payload (update_or_create keeps it), so nothing older survives.
-    _delete_in_batches(
+    delete_in_batches(
         report[FACE_CACHE],
         ProcessingCache.objects.filter(created_at__lt=now - dt.timedelta(days=unknown_days)),
         describe=lambda row: f"{ProcessingCache._meta.verbose_name} {row.key}",
@@ -238,13 +238,15 @@ def _describe(model: type[models.Model], row: tuple[Any, ...]) -> str:
     return f"{text}: {row[1]}" if len(row) > 1 and row[1] else text
 
 
-def _delete_in_batches(
+def delete_in_batches(
     result: CategoryResult,
     queryset: models.QuerySet[Any],
     *,
     describe: Callable[[Any], str],
     dry_run: bool,
 ) -> None:
+    """Delete every row of `queryset`, BATCH rows per transaction (skipping the rows another transaction holds: a
+    row being written now is not expired anyway), walking the primary key; a dry run lists them with `describe`."""
     last = 0
     while True:
         with transaction.atomic():

@@ -71,4 +71,4 @@ def test_without_verbosity_a_dry_run_prints_one_line_per_category_and_the_total(
     call_command("purge_expired", "--dry-run", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert len(lines) == 8 and all(line.startswith("Would remove ") for line in lines)
+    assert len(lines) == 9 and all(line.startswith("Would remove ") for line in lines)

@@ -13,7 +13,8 @@ from school.services.retention import purge_expired
 class Command(BaseCommand):
     help = (
         "Remove what is past its retention period: sightings' face crops, alert snapshots, unknown faces' data, "
-        "the face data of students who left. --dry-run says what would go and changes nothing (-v 2 lists it)."
+        "the face data of students who left, login records. --dry-run says what would go and changes nothing "
+        "(-v 2 lists it)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
