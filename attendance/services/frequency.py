@@ -1,7 +1,8 @@
 """How each lesson counts for each student, and frequency: the one definition reports, alerts and pages share.
 
-A lesson is *held* once it has ended. For each held lesson of a classroom, each student enrolled in it (that
-school year, active) gets one mark:
+A lesson is *held* once it has ended. For each held lesson of a classroom, each student who counts for it gets one
+mark (enrolled in it that school year and not gone by the lesson's date: ``school.services.enrolled``, the rule
+the roll follows):
 
 - ``present`` or ``late``: the lesson's presence says so (a camera, the kiosk, a teacher);
 - ``justified``: no presence, or an absence, on a date a justification (a medical certificate...) covers;
@@ -21,11 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from attendance.models import Justification, Presence, PresenceStatus
 from school.models import Lesson, Student
+from school.services.enrolled import enrollments_on, first_day_gone
 
 __all__ = ["MARKS", "Mark", "Tally", "enrolled_in", "held_lessons", "lesson_marks", "tally"]
 
@@ -79,38 +81,35 @@ def held_lessons(
     return lessons.order_by("date", "start_time", "pk")
 
 
-def enrolled_in(classroom_ids: Iterable[int]) -> QuerySet[Student]:
-    """Active students enrolled in these classrooms for the classroom's school year."""
-    return (
-        Student.objects.filter(
-            active=True,
-            enrollments__classroom_id__in=list(classroom_ids),
-            enrollments__school_year=F("enrollments__classroom__school_year"),
-        )
-        .distinct()
-        .order_by("full_name", "pk")
-    )
+def enrolled_in(classroom_ids: Iterable[int], *, on: dt.date) -> QuerySet[Student]:
+    """The students who count for these classrooms' lessons on ``on`` (for a period: its first day), by name
+    (one query; who counts is school.services.enrolled's rule, the roll's)."""
+    enrollments = enrollments_on(classroom_ids, on).order_by().values("student_id")
+    return Student.objects.filter(pk__in=enrollments).order_by("full_name", "pk")
 
 
 def lesson_marks(lessons: list[Lesson], students: list[Student]) -> dict[tuple[int, int], Mark]:
-    """(student id, lesson id) -> mark, for the students enrolled in each lesson's classroom (two queries, plus
-    one for the enrollments)."""
+    """(student id, lesson id) -> mark, for the students who count for each lesson (enrolled in its classroom and
+    not gone by its date: the roll's rule), in two queries plus one for the enrollments."""
     if not lessons or not students:
         return {}
     student_ids = [student.pk for student in students]
     classroom_ids = {lesson.classroom_id for lesson in lessons}
-    enrolled: dict[int, set[int]] = {classroom_id: set() for classroom_id in classroom_ids}
-    for student_id, classroom_id in (
-        # One filter() call: both conditions on the same enrollment row.
-        Student.objects.filter(
-            pk__in=student_ids,
-            active=True,
-            enrollments__classroom_id__in=classroom_ids,
-            enrollments__school_year=F("enrollments__classroom__school_year"),
-        ).values_list("pk", "enrollments__classroom_id")
-    ):
-        enrolled[classroom_id].add(student_id)
     first, last = min(lesson.date for lesson in lessons), max(lesson.date for lesson in lessons)
+    # Per classroom, the students who count for all its lessons, and apart the few gone by ``last`` (and when).
+    staying: dict[int, set[int]] = {classroom_id: set() for classroom_id in classroom_ids}
+    leaving: dict[int, dict[int, dt.date]] = {classroom_id: {} for classroom_id in classroom_ids}
+    for student_id, classroom_id, active, left_on in (
+        enrollments_on(classroom_ids, first)
+        .filter(student_id__in=student_ids)
+        .order_by()
+        .values_list("student_id", "classroom_id", "student__active", "student__left_on")
+    ):
+        gone = first_day_gone(active, left_on)
+        if gone is None or gone > last:
+            staying[classroom_id].add(student_id)
+        else:
+            leaving[classroom_id][student_id] = gone
     statuses = {
         (student_id, lesson_id): status
         for student_id, lesson_id, status in _presences(lessons, student_ids, classroom_ids, first, last)
@@ -123,7 +122,10 @@ def lesson_marks(lessons: list[Lesson], students: list[Student]) -> dict[tuple[i
     marks: dict[tuple[int, int], Mark] = {}
     for lesson in lessons:
         lesson_id, date = lesson.pk, lesson.date
-        for student_id in enrolled[lesson.classroom_id]:
+        counted = staying[lesson.classroom_id]
+        if leavers := leaving[lesson.classroom_id]:
+            counted = counted | {student_id for student_id, day in leavers.items() if date < day}
+        for student_id in counted:
             status = statuses.get((student_id, lesson_id))
             if status in (PresenceStatus.PRESENT, PresenceStatus.LATE):
                 marks[student_id, lesson_id] = "present" if status == PresenceStatus.PRESENT else "late"

@@ -163,7 +163,7 @@ def classroom_diary(classroom: Classroom, month: dt.date, *, now: dt.datetime | 
     """The students enrolled in ``classroom`` by its held lessons of ``month`` (five queries)."""
     first, last = month_bounds(month)
     lessons = list(held_lessons(first, last, classroom_ids=[classroom.pk], now=now))
-    students = list(enrolled_in([classroom.pk]))
+    students = list(enrolled_in([classroom.pk], on=first))
     marks = lesson_marks(lessons, students)
     tallies = tally(marks, lessons)
     minimum = minimum_percent()
@@ -222,7 +222,7 @@ def student_report(student: Student, start: dt.date, end: dt.date, *, now: dt.da
     for lesson in lessons:
         mark = marks.get((student.pk, lesson.pk))
         if mark is None:
-            continue  # an inactive student has no marks
+            continue  # not counted for it: the student had left by then
         overall.add(mark, lesson.pk)
         by_subject.setdefault(lesson.subject, Tally()).add(mark, lesson.pk)
         if mark in ("absent", "justified"):
@@ -290,7 +290,7 @@ def _school_marks(
     rooms = list((classrooms if classrooms is not None else Classroom.objects.filter(active=True)).order_by("code"))
     ids = [room.pk for room in rooms]
     lessons = list(held_lessons(start, end, classroom_ids=ids, now=now))
-    students = list(enrolled_in(ids))
+    students = list(enrolled_in(ids, on=start))
     marks = lesson_marks(lessons, students)
     classroom_of = {lesson.pk: lesson.classroom_id for lesson in lessons}
     by_enrollment: dict[tuple[int, int], Tally] = {}

@@ -9,6 +9,7 @@ from django.urls import reverse
 from attendance.models import Presence, PresenceStatus
 from recognition.models import FacePhoto
 from school.models import Lesson, Student
+from school.services.enrolled import enrollments_on
 
 
 def presence_payload(presence: Presence) -> dict[str, Any]:
@@ -25,13 +26,9 @@ def presence_payload(presence: Presence) -> dict[str, Any]:
 
 
 def enrolled_students(lesson: Lesson) -> list[Student]:
-    return list(
-        Student.objects.filter(
-            enrollments__classroom_id=lesson.classroom_id,
-            enrollments__school_year=lesson.classroom.school_year,
-            active=True,
-        ).order_by("full_name")
-    )
+    """The students who count for ``lesson`` (school.services.enrolled: the roll's and the reports' rule), by name."""
+    enrollments = enrollments_on([lesson.classroom_id], lesson.date).order_by("student__full_name", "student_id")
+    return [enrollment.student for enrollment in enrollments]
 
 
 def attendance_state(lesson: Lesson) -> dict[str, Any]:

@@ -24,7 +24,7 @@ def test_only_enrolled_active_students_never_seen_are_recorded_absent() -> None:
     Presence.objects.create(
         lesson=lesson, student=marked_absent_by_hand, status=PresenceStatus.ABSENT, source=PresenceSource.MANUAL
     )
-    EnrollmentFactory(classroom=classroom, student=StudentFactory(active=False))  # left the school
+    EnrollmentFactory(classroom=classroom, student=StudentFactory(active=False, left_on=lesson.date))  # left
     EnrollmentFactory(classroom=classroom, school_year=classroom.school_year - 1)  # last year's class
     EnrollmentFactory(classroom=ClassroomFactory())  # another classroom
     record_sighting(student=seen, classroom=classroom, seen_at=lesson.starts_at + dt.timedelta(minutes=2))
