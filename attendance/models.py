@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from school.models import Classroom, Lesson, Student
@@ -281,9 +282,18 @@ class NoticeEmail(models.Model):
         GUARDIAN = "guardian", _("Guardian")
         TEACHER = "teacher", _("Teacher")
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Gave up")
+
     notice = models.ForeignKey(AbsenceNotice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="emails")
     recipient_kind = models.CharField(_("recipient"), max_length=8, choices=Recipient.choices)
     address = models.EmailField(_("address"))
+    # An outbox: a row is written with its notice, sent after commit, retried with backoff until sent or given up.
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -295,6 +305,7 @@ class NoticeEmail(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notice", "address"], name="notice_email_once_per_address"),
         ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notice_email_due")]
 
     def __str__(self) -> str:
         return f"{self.address} ({self.notice})"

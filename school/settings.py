@@ -13,7 +13,17 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from school.env import env_bool, env_choice, env_email_url, env_float, env_int, env_list, env_rate, env_str
+from school.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_choice,
+    env_email_url,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or str(BASE_DIR / "var"))  # empty counts as unset, not as the current folder
@@ -192,6 +202,8 @@ CELERY_BEAT_SCHEDULE["deliver-due-alerts"] = {"task": "monitoring.tasks.deliver_
 CELERY_BEAT_SCHEDULE["purge-camera-history"] = {"task": "cameras.tasks.purge_camera_history", "schedule": 3600.0}
 # Rolls of lessons that ended ROLL_CLOSE_AFTER_MINUTES ago are closed (attendance app), then absences checked.
 CELERY_BEAT_SCHEDULE["close-due-rolls"] = {"task": "attendance.tasks.close_due_rolls", "schedule": 60.0}
+# Absence e-mails whose send failed are tried again once due (attendance app; `close_rolls` does it without beat).
+CELERY_BEAT_SCHEDULE["send-due-notice-emails"] = {"task": "attendance.tasks.send_due_notice_emails", "schedule": 60.0}
 # Personal data past its retention period (below) goes, once an hour (school app; the same as `purge_expired`).
 # Unknown faces wait to be grouped for review (recognition app); each new face schedules it, this is the safety net.
 CELERY_BEAT_SCHEDULE["cluster-unknown-faces"] = {"task": "recognition.tasks.cluster_new_faces", "schedule": 300.0}
@@ -224,6 +236,14 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Its records (username, address, browser of each failed login; each login and logout) are personal data too:
+# purge_expired removes them after LOGIN_RECORD_RETENTION_DAYS, which must outlast a lockout (a purge never ends one).
+LOGIN_RECORD_RETENTION_DAYS = env_int("LOGIN_RECORD_RETENTION_DAYS", 30, minimum=1)
+if LOGIN_RECORD_RETENTION_DAYS * 24 * 60 <= LOGIN_LOCKOUT_MINUTES:
+    raise ImproperlyConfiguredEnv(
+        f"LOGIN_RECORD_RETENTION_DAYS={LOGIN_RECORD_RETENTION_DAYS} is not longer than a lockout"
+        f" (LOGIN_LOCKOUT_MINUTES={LOGIN_LOCKOUT_MINUTES})"
+    )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # a good login forgets that pair's earlier typos
 AXES_LOCKOUT_CALLABLE = "school.lockout.lockout_response"
@@ -371,6 +391,11 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10  # seconds: a silent mail server must not hold the absence check
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chamada <chamada@localhost>")
+# An absence e-mail that fails is tried again after NOTICE_EMAIL_RETRY_BASE_S, doubling up to ..._MAX_S (10 % jitter),
+# and given up after NOTICE_EMAIL_MAX_ATTEMPTS attempts (about 2 h of a mail server down): shown to secretaries.
+NOTICE_EMAIL_MAX_ATTEMPTS = env_int("NOTICE_EMAIL_MAX_ATTEMPTS", 8, minimum=1)
+NOTICE_EMAIL_RETRY_BASE_S = env_float("NOTICE_EMAIL_RETRY_BASE_S", 60.0, minimum=1.0)
+NOTICE_EMAIL_RETRY_MAX_S = env_float("NOTICE_EMAIL_RETRY_MAX_S", 3600.0, minimum=1.0)
 
 # --- Alerts and monitoring (monitoring app; README, "Alerts and monitoring") -------------------------------------
 ALERT_TYPES_ON = env_list("ALERT_TYPES_ON", [])  # kinds that are off by default, switched on (student_recognised)

@@ -17,9 +17,9 @@ year, to ``today``) of every active classroom of that year, with the marks of ``
   school day of the current episode below the minimum; an episode ends on a day it is back at or above it.
 
 Each notice is an ``AbsenceNotice`` row, unique per (student, kind, key): whoever checks, and however often, it
-is made once. After the commit that made it, ``absence_noticed`` is sent (monitoring turns it into an alert) and
-its e-mails go out (``attendance.services.notice_emails``). The check runs in a fixed number of queries, plus a
-few per new notice.
+is made once, with its e-mails to send (``attendance.services.notice_emails``). After the commit that made it,
+``absence_noticed`` is sent (monitoring turns it into an alert) and a task sends the e-mails. The check runs in a
+fixed number of queries, plus a few per new notice.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from attendance.models import AbsenceNotice
 from attendance.services.frequency import Mark, Tally, enrolled_in, held_lessons, lesson_marks
-from attendance.services.notice_emails import send_notice_emails
+from attendance.services.notice_emails import queue_notice_emails
 from attendance.signals import absence_noticed
 from school.models import Classroom, Lesson
 
@@ -69,7 +69,8 @@ def check_absences(*, today: dt.date | None = None, classroom_ids: Iterable[int]
     if not ids:
         return []
     lessons = list(held_lessons(dt.date(today.year, 1, 1), today, classroom_ids=ids, now=moment))
-    students = list(enrolled_in(ids))
+    # Only students still at school now: one who has left hears of no absence, not even of the days before.
+    students = list(enrolled_in(ids, on=max(today, now.date())))
     marks = lesson_marks(lessons, students)
     unfinished = set(
         Lesson.objects.filter(classroom_id__in=ids, date=today, end_time__gt=moment.time()).values_list(
@@ -196,6 +197,7 @@ def _record(candidates: list[_Candidate]) -> list[AbsenceNotice]:
                 notice = AbsenceNotice.objects.create(
                     student_id=candidate.student_id, kind=candidate.kind, key=candidate.key, details=candidate.details
                 )
+                queue_notice_emails(notice)  # with the notice, or neither
         except IntegrityError:
             continue  # another check made it meanwhile: it announces it
         logger.info("absence notice %s for student %s (%s)", notice.kind, notice.student_id, notice.key)
@@ -206,4 +208,9 @@ def _record(candidates: list[_Candidate]) -> list[AbsenceNotice]:
 
 def _announce(notice: AbsenceNotice) -> None:
     absence_noticed.send_robust(AbsenceNotice, notice=notice)
-    send_notice_emails(notice)
+    from attendance.tasks import send_notice_emails  # the tasks module imports the services
+
+    try:
+        send_notice_emails.delay(notice.pk)  # in-process in embedded mode
+    except Exception:  # the broker is down: the e-mails stay due, and the next sweep (beat, close_rolls) sends them
+        logger.exception("absence notice %s: its e-mails wait for the next sweep", notice.pk)

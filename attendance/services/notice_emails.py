@@ -1,22 +1,30 @@
 """The e-mails of an absence notice, in Brazilian Portuguese, to the student's guardians and teachers.
 
 Recipients: the student's guardians with absence notifications on and an e-mail address, and the teachers (with an
-e-mail address, active accounts) of the classrooms the notice is about. Each address is claimed first with a
-``NoticeEmail`` row (unique per notice and address), then sent to, one message each; the row then holds when it
-was sent or why it failed. So no address hears twice of the same notice, whoever sends and however often.
+e-mail address, active accounts) of the classrooms the notice is about.
+
+An outbox: ``queue_notice_emails`` writes one ``NoticeEmail`` row per address (unique per notice and address) in
+the notice's own transaction; after the commit ``send_due`` sends the rows that are due, one message each. Each
+row is claimed first by one conditional UPDATE that takes a lease (``LEASE_S``), so two workers never both send it;
+a failed send is tried again with exponential backoff until ``NOTICE_EMAIL_MAX_ATTEMPTS``, then given up (shown to
+secretaries, who can ``send_again``). A sent or given-up row is never claimed again: sending twice sends nothing
+twice. A worker that dies after the mail server took a message and before recording it sends it once more after
+the lease: at least once, the one duplicate no outbox avoids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import BaseUserManager, User
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,6 +38,14 @@ logger = logging.getLogger(__name__)
 
 EMAIL_LANGUAGE = "pt-br"  # families and teachers read the school's language, whatever the server's
 NOTICE_HEADER = "X-Chamada-Notice"  # "<kind> <notice id>"
+#: A claimed row is the claimer's for this long; a worker killed mid-send leaves it due again after it. Far above
+#: one send (a few socket operations of EMAIL_TIMEOUT each), or a slow send would be claimed twice.
+LEASE_S = 300.0
+#: Rows one ``send_due`` takes at most (the rest are due for the next).
+BATCH = 100
+#: A row whose address no longer hears of the student's absences (guardian removed, notifications off, teacher gone).
+NOT_A_RECIPIENT = "no longer a recipient"
+_ERROR_MAX = NoticeEmail._meta.get_field("error").max_length or 300
 
 
 @dataclass(frozen=True)
@@ -61,17 +77,60 @@ def recipients(notice: AbsenceNotice) -> list[Recipient]:
     return list(unique.values())
 
 
-def send_notice_emails(notice: AbsenceNotice) -> list[NoticeEmail]:
-    """Send ``notice``'s e-mails to the recipients not yet claimed; returns the rows this call sent (or failed)."""
+def queue_notice_emails(notice: AbsenceNotice) -> list[NoticeEmail]:
+    """Write ``notice``'s e-mails to send, due now; call it in the transaction that makes the notice, so that a
+    notice never commits without them. ``send_due`` sends them once committed."""
+    now = timezone.now()
+    return NoticeEmail.objects.bulk_create(
+        NoticeEmail(notice=notice, recipient_kind=recipient.kind, address=recipient.address, next_attempt_at=now)
+        for recipient in recipients(notice)
+    )
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before attempt ``attempts + 1``: base * 2^(attempts-1), capped, with 10 % jitter (so e-mails that
+    failed together do not all come back at the same second)."""
+    delay = min(settings.NOTICE_EMAIL_RETRY_MAX_S, settings.NOTICE_EMAIL_RETRY_BASE_S * 2 ** max(0, attempts - 1))
+    return float(delay * random.uniform(0.9, 1.1))
+
+
+def send_due(*, notice_id: int | None = None, now: dt.datetime | None = None, limit: int = BATCH) -> list[NoticeEmail]:
+    """Send the pending e-mails that are due (of ``notice_id`` only, if given), oldest due first; returns the rows
+    this call attempted, as they ended (sent, pending a retry, or given up). Idempotent; safe from many workers.
+
+    ``now`` stands for the clock (tests); by default each row is claimed and recorded at the current time."""
+    due = NoticeEmail.objects.filter(status=NoticeEmail.Status.PENDING, next_attempt_at__lte=now or timezone.now())
+    if notice_id is not None:
+        due = due.filter(notice_id=notice_id)
+    ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    names: dict[int, dict[str, Recipient]] = {}  # per notice: its recipients now, by address
     done: list[NoticeEmail] = []
-    for recipient in recipients(notice):
-        try:
-            with transaction.atomic():
-                row = NoticeEmail.objects.create(
-                    notice=notice, recipient_kind=recipient.kind, address=recipient.address
-                )
-        except IntegrityError:
-            continue  # already sent, or being sent, by someone else
+    for pk in ids:
+        row = _attempt(pk, now, names)
+        if row is not None:
+            done.append(row)
+    return done
+
+
+def _attempt(pk: int, now: dt.datetime | None, names: dict[int, dict[str, Recipient]]) -> NoticeEmail | None:
+    at = now or timezone.now()
+    claimed = NoticeEmail.objects.filter(pk=pk, status=NoticeEmail.Status.PENDING, next_attempt_at__lte=at).update(
+        attempts=F("attempts") + 1, next_attempt_at=at + dt.timedelta(seconds=LEASE_S)
+    )
+    if claimed != 1:
+        return None  # another worker has it, or sent it meanwhile
+    row = NoticeEmail.objects.select_related("notice__student").filter(pk=pk).first()
+    if row is None:
+        return None  # erased with its student meanwhile
+    notice = row.notice
+    if notice.pk not in names:
+        names[notice.pk] = {recipient.address.lower(): recipient for recipient in recipients(notice)}
+    recipient = names[notice.pk].get(row.address.lower())
+    changes: dict[str, Any]
+    if recipient is None:
+        # Whoever the address was is not told any more: not sent (a removed guardian may have been a wrong one).
+        changes = {"status": NoticeEmail.Status.FAILED, "error": NOT_A_RECIPIENT}
+    else:
         try:
             subject, body = render_notice_email(notice, recipient)
             EmailMessage(
@@ -81,15 +140,55 @@ def send_notice_emails(notice: AbsenceNotice) -> list[NoticeEmail]:
                 [recipient.address],
                 headers={NOTICE_HEADER: f"{notice.kind} {notice.pk}"},  # for the school's mail filters
             ).send()
-        except Exception as failure:  # any transport error: record it and go on with the next address
-            logger.warning("absence e-mail %s to %s failed: %s", notice.pk, recipient.address, failure)
-            row.error = f"{type(failure).__name__}: {failure}"[:300]
-            row.save(update_fields=["error"])
+        except Exception as failure:  # any transport error: record it, retry later, go on with the next address
+            changes = {"error": f"{type(failure).__name__}: {failure}"[:_ERROR_MAX]}
+            if row.attempts >= settings.NOTICE_EMAIL_MAX_ATTEMPTS:
+                changes["status"] = NoticeEmail.Status.FAILED
+                logger.error(
+                    "absence e-mail %s to %s given up after %d attempts: %s",
+                    notice.pk,
+                    row.address,
+                    row.attempts,
+                    failure,
+                )
+            else:
+                changes["next_attempt_at"] = (now or timezone.now()) + dt.timedelta(seconds=retry_delay(row.attempts))
+                logger.warning(
+                    "absence e-mail %s to %s failed (attempt %d): %s", notice.pk, row.address, row.attempts, failure
+                )
         else:
-            row.sent_at = timezone.now()
-            row.save(update_fields=["sent_at"])
-        done.append(row)
-    return done
+            changes = {"status": NoticeEmail.Status.SENT, "sent_at": now or timezone.now(), "error": ""}
+    # Only while still ours: a lease that ran out and was claimed again is the other worker's to record.
+    if not NoticeEmail.objects.filter(pk=pk, status=NoticeEmail.Status.PENDING, attempts=row.attempts).update(
+        **changes
+    ):
+        logger.warning("absence e-mail %s to %s: recorded by another worker meanwhile", notice.pk, row.address)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    return row
+
+
+def given_up_count() -> int:
+    """How many absence e-mails were given up (for the secretaries' attention)."""
+    return NoticeEmail.objects.filter(status=NoticeEmail.Status.FAILED).count()
+
+
+def send_again(emails: QuerySet[NoticeEmail]) -> int:
+    """Put the given-up e-mails among ``emails`` back in the outbox, due now with their attempts afresh (a
+    secretary, once the mail server or the address is fixed); they leave after commit. Returns how many."""
+    with transaction.atomic():
+        count = emails.filter(status=NoticeEmail.Status.FAILED).update(
+            status=NoticeEmail.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if count:
+            transaction.on_commit(_queue_due, robust=True)
+    return count
+
+
+def _queue_due() -> None:
+    from attendance.tasks import send_due_notice_emails
+
+    send_due_notice_emails.delay()
 
 
 def render_notice_email(notice: AbsenceNotice, recipient: Recipient) -> tuple[str, str]:

@@ -416,6 +416,8 @@ def _absence_notices(student: Student) -> list[dict[str, Any]]:
                 {
                     "recipient": email.recipient_kind,
                     "address": email.address,
+                    "status": email.status,
+                    "attempts": email.attempts,
                     "sent_at": email.sent_at,
                     "error": email.error,
                 }

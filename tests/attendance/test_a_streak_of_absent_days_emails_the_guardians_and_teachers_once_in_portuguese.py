@@ -10,7 +10,7 @@ from django.core import mail
 
 from attendance.models import AbsenceNotice, NoticeEmail
 from attendance.services.absences import check_absences
-from attendance.services.notice_emails import send_notice_emails
+from attendance.tasks import send_due_notice_emails, send_notice_emails
 from tests.attendance.absence_school import DAYS, build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -46,6 +46,7 @@ def test_three_absent_days_make_one_notice_and_one_email_per_recipient(
         ("teacher", "paulo@escola.example", ""),
     }
     assert not NoticeEmail.objects.filter(sent_at__isnull=True).exists()
+    assert set(NoticeEmail.objects.values_list("status", "attempts")) == {(NoticeEmail.Status.SENT, 1)}
 
 
 def test_the_email_is_in_brazilian_portuguese(settings: Any, django_capture_on_commit_callbacks: Any) -> None:
@@ -88,5 +89,6 @@ def test_sending_again_never_emails_an_address_twice(settings: Any, django_captu
         notice = next(n for n in check_absences(today=DAYS[2]) if n.kind == AbsenceNotice.Kind.CONSECUTIVE_ABSENCE)
     sent = len(mail.outbox)
 
-    assert send_notice_emails(notice) == []
+    assert send_notice_emails.delay(notice.pk).get() == 0
+    assert send_due_notice_emails.delay().get() == 0
     assert len(mail.outbox) == sent

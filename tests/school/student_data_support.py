@@ -15,6 +15,7 @@ from attendance.models import (
     AbsenceNotice,
     AttendanceLog,
     Justification,
+    NoticeEmail,
     Presence,
     PresenceChange,
     PresenceSource,
@@ -114,8 +115,16 @@ def student_with_everything() -> StudentData:
     )
     justification.document.save("atestado.pdf", ContentFile(PDF), save=False)
     justification.save()
-    AbsenceNotice.objects.create(
+    notice = AbsenceNotice.objects.create(
         student=student, kind=AbsenceNotice.Kind.CONSECUTIVE_ABSENCE, key="2026-03-02", details={"days": 3}
+    )
+    NoticeEmail.objects.create(
+        notice=notice,
+        recipient_kind=NoticeEmail.Recipient.GUARDIAN,
+        address="familia@example.com",
+        status=NoticeEmail.Status.SENT,
+        attempts=2,
+        sent_at=seen,
     )
     alert = Alert(
         type="zone_intrusion",

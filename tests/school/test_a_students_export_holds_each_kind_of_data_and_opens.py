@@ -94,6 +94,9 @@ def check_export(raw: bytes, data: StudentData) -> None:
     assert justification["reason"] == "Atestado médico" and archive.read(justification["document"]).startswith(b"%PDF-")
     [notice] = documents["absence_notices.json"]
     assert notice["kind"] == "consecutive_absence" and notice["details"] == {"days": 3}
+    assert [(e["address"], e["status"], e["attempts"]) for e in notice["emails"]] == [
+        ("familia@example.com", "sent", 2)
+    ]
     assert {(entry["kind"], entry["user"]) for entry in documents["access_log.json"]} >= {("face_photo", "secretaria")}
 
     manifest = documents["manifest.json"]

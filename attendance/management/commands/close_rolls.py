@@ -1,4 +1,5 @@
-"""Close the roll of every lesson that ended ROLL_CLOSE_AFTER_MINUTES ago (beat does it every minute)."""
+"""Close the roll of every lesson that ended ROLL_CLOSE_AFTER_MINUTES ago (beat does it every minute), then send the
+absence e-mails that are due: without beat (embedded mode) this is what retries those that failed."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from attendance.models import NoticeEmail
+from attendance.services.notice_emails import send_due
 from attendance.services.roll import close_due_rolls
 
 
 class Command(BaseCommand):
-    help = "Close the roll of every lesson that is due: enrolled students without a presence are recorded absent."
+    help = (
+        "Close the roll of every lesson that is due: enrolled students without a presence are recorded absent. "
+        "Then send the absence e-mails that are due (retries)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -26,3 +32,17 @@ class Command(BaseCommand):
             + ", "
             + ngettext("%(count)d absence recorded.", "%(count)d absences recorded.", absences) % {"count": absences}
         )
+        try:
+            emails = send_due()
+        except DatabaseError as error:
+            raise CommandError(_("The absence e-mails could not be sent: %(error)s") % {"error": error}) from error
+        if emails:
+            sent = sum(email.status == NoticeEmail.Status.SENT for email in emails)
+            self.stdout.write(
+                ngettext(
+                    "%(sent)d of %(count)d absence e-mail sent.",
+                    "%(sent)d of %(count)d absence e-mails sent.",
+                    len(emails),
+                )
+                % {"sent": sent, "count": len(emails)}
+            )
