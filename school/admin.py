@@ -36,7 +36,7 @@ class EnrollmentInline(admin.TabularInline):
     model = Enrollment
     extra = 0
     autocomplete_fields = ["student"]
-    fields = ["student", "school_year"]
+    fields = ["student", "school_year", "enrolled_on"]
 
 
 class LessonScheduleInline(admin.TabularInline):
@@ -203,7 +203,7 @@ class StudentAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["student", "classroom", "school_year", "created_at"]
+    list_display = ["student", "classroom", "school_year", "enrolled_on", "created_at"]
     list_filter = ["school_year", "classroom"]
     search_fields = ["student__full_name", "student__registration", "classroom__code"]
     autocomplete_fields = ["student", "classroom"]

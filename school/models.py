@@ -282,6 +282,13 @@ class Enrollment(models.Model):
         Classroom, verbose_name=_("classroom"), on_delete=models.CASCADE, related_name="enrollments"
     )
     school_year = models.PositiveSmallIntegerField(_("school year"), validators=year_validators)
+    # A student who arrives during the year is not absent from the lessons held before they came.
+    enrolled_on = models.DateField(
+        _("enrolled on"),
+        null=True,
+        blank=True,
+        help_text=_("The first day the student attends this classroom; empty: the whole school year."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -308,6 +315,10 @@ class Enrollment(models.Model):
                     "school_year": _("The classroom %(code)s is for %(year)s.")
                     % {"code": self.classroom.code, "year": self.classroom.school_year}
                 }
+            )
+        if self.enrolled_on is not None and self.school_year and self.enrolled_on.year != self.school_year:
+            raise ValidationError(
+                {"enrolled_on": _("The first day must be in the school year %(year)s.") % {"year": self.school_year}}
             )
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from attendance.models import Justification, Presence, PresenceStatus
 from school.models import Lesson, Student
-from school.services.enrolled import enrollments_on, first_day_gone
+from school.services.enrolled import enrollments_between, first_day_gone
 
 __all__ = ["MARKS", "Mark", "Tally", "enrolled_in", "held_lessons", "lesson_marks", "tally"]
 
@@ -81,35 +81,37 @@ def held_lessons(
     return lessons.order_by("date", "start_time", "pk")
 
 
-def enrolled_in(classroom_ids: Iterable[int], *, on: dt.date) -> QuerySet[Student]:
-    """The students who count for these classrooms' lessons on ``on`` (for a period: its first day), by name
-    (one query; who counts is school.services.enrolled's rule, the roll's)."""
-    enrollments = enrollments_on(classroom_ids, on).order_by().values("student_id")
+def enrolled_in(classroom_ids: Iterable[int], *, on: dt.date, until: dt.date | None = None) -> QuerySet[Student]:
+    """The students who count for these classrooms' lessons on ``on`` (for a period, on some day from ``on`` to
+    ``until``), by name (one query; who counts is school.services.enrolled's rule, the roll's)."""
+    enrollments = enrollments_between(classroom_ids, on, until or on).order_by().values("student_id")
     return Student.objects.filter(pk__in=enrollments).order_by("full_name", "pk")
 
 
 def lesson_marks(lessons: list[Lesson], students: list[Student]) -> dict[tuple[int, int], Mark]:
-    """(student id, lesson id) -> mark, for the students who count for each lesson (enrolled in its classroom and
-    not gone by its date: the roll's rule), in two queries plus one for the enrollments."""
+    """(student id, lesson id) -> mark, for the students who count for each lesson (enrolled in its classroom,
+    arrived and not gone by its date: the roll's rule), in two queries plus one for the enrollments."""
     if not lessons or not students:
         return {}
     student_ids = [student.pk for student in students]
     classroom_ids = {lesson.classroom_id for lesson in lessons}
     first, last = min(lesson.date for lesson in lessons), max(lesson.date for lesson in lessons)
-    # Per classroom, the students who count for all its lessons, and apart the few gone by ``last`` (and when).
+    # Per classroom, the students who count for all its lessons, and apart the few who arrive after ``first`` or
+    # are gone by ``last``, with the days they count: from their first day (inclusive) to the day gone (exclusive).
     staying: dict[int, set[int]] = {classroom_id: set() for classroom_id in classroom_ids}
-    leaving: dict[int, dict[int, dt.date]] = {classroom_id: {} for classroom_id in classroom_ids}
-    for student_id, classroom_id, active, left_on in (
-        enrollments_on(classroom_ids, first)
+    partly: dict[int, dict[int, tuple[dt.date, dt.date]]] = {classroom_id: {} for classroom_id in classroom_ids}
+    for student_id, classroom_id, enrolled_on, active, left_on in (
+        enrollments_between(classroom_ids, first, last)
         .filter(student_id__in=student_ids)
         .order_by()
-        .values_list("student_id", "classroom_id", "student__active", "student__left_on")
+        .values_list("student_id", "classroom_id", "enrolled_on", "student__active", "student__left_on")
     ):
         gone = first_day_gone(active, left_on)
-        if gone is None or gone > last:
+        arrived = enrolled_on is not None and enrolled_on > first
+        if not arrived and (gone is None or gone > last):
             staying[classroom_id].add(student_id)
         else:
-            leaving[classroom_id][student_id] = gone
+            partly[classroom_id][student_id] = (enrolled_on or dt.date.min, gone or dt.date.max)
     statuses = {
         (student_id, lesson_id): status
         for student_id, lesson_id, status in _presences(lessons, student_ids, classroom_ids, first, last)
@@ -123,8 +125,8 @@ def lesson_marks(lessons: list[Lesson], students: list[Student]) -> dict[tuple[i
     for lesson in lessons:
         lesson_id, date = lesson.pk, lesson.date
         counted = staying[lesson.classroom_id]
-        if leavers := leaving[lesson.classroom_id]:
-            counted = counted | {student_id for student_id, day in leavers.items() if date < day}
+        if some := partly[lesson.classroom_id]:
+            counted = counted | {student_id for student_id, (start, gone) in some.items() if start <= date < gone}
         for student_id in counted:
             status = statuses.get((student_id, lesson_id))
             if status in (PresenceStatus.PRESENT, PresenceStatus.LATE):

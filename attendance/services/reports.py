@@ -163,7 +163,7 @@ def classroom_diary(classroom: Classroom, month: dt.date, *, now: dt.datetime | 
     """The students enrolled in ``classroom`` by its held lessons of ``month`` (five queries)."""
     first, last = month_bounds(month)
     lessons = list(held_lessons(first, last, classroom_ids=[classroom.pk], now=now))
-    students = list(enrolled_in([classroom.pk], on=first))
+    students = list(enrolled_in([classroom.pk], on=first, until=last))
     marks = lesson_marks(lessons, students)
     tallies = tally(marks, lessons)
     minimum = minimum_percent()
@@ -290,7 +290,7 @@ def _school_marks(
     rooms = list((classrooms if classrooms is not None else Classroom.objects.filter(active=True)).order_by("code"))
     ids = [room.pk for room in rooms]
     lessons = list(held_lessons(start, end, classroom_ids=ids, now=now))
-    students = list(enrolled_in(ids, on=start))
+    students = list(enrolled_in(ids, on=start, until=end))
     marks = lesson_marks(lessons, students)
     classroom_of = {lesson.pk: lesson.classroom_id for lesson in lessons}
     by_enrollment: dict[tuple[int, int], Tally] = {}
