@@ -489,6 +489,10 @@ def ms(value: float) -> str:
     return f"{value:.3g}ms" if value < 10 else f"{value:.0f}ms"
 
 
+def _verdict(identical: bool, bit_exact: bool) -> str:
+    return ("yes, bit-exact" if bit_exact else "yes (1e-9)") if identical else "NO"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="only 1k and 10k encodings (smoke run)")
@@ -536,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             m50, m99 = np.percentile(row.matcher_ms, [50, 99])
             r50, r99 = np.percentile(row.reference_ms, [50, 99])
-            verdict = ("yes, bit-exact" if row.bit_exact else "yes (1e-9)") if row.identical else "NO"
+            verdict = _verdict(row.identical, row.bit_exact)
             print(
                 f"{label(size):>9} {row.batch:>5} {row.build_s:>6.2f}s | {ms(m50):>11} {ms(m99):>8} | {ms(r50):>13} "
                 f"{ms(r99):>8} | {r50 / m50:>7.0f}x | {row.checked:>15} {verdict:>9}",
@@ -562,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         c50, c99 = np.percentile(crow.matcher_ms, [50, 99])
         w50, w99 = np.percentile(crow.plain_ms, [50, 99])
         n50, n99 = np.percentile(crow.naive_ms, [50, 99])
-        verdict = ("yes, bit-exact" if crow.bit_exact else "yes (1e-9)") if crow.identical else "NO"
+        verdict = _verdict(crow.identical, crow.bit_exact)
         print(
             f"{label(CORRECTED_SIZE):>9} {crow.batch:>5} | {ms(c50):>13} {ms(c99):>8} | {ms(w50):>11} {ms(w99):>8} | "
             f"{ms(n50):>9} {ms(n99):>8} | {n50 / c50:>7.0f}x | {crow.checked:>15} {verdict:>9}",

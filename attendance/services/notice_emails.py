@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from attendance.models import AbsenceNotice, NoticeEmail
+from school.backoff import backoff_delay
 from school.models import Classroom
 
 logger = logging.getLogger(__name__)
@@ -88,10 +88,8 @@ def queue_notice_emails(notice: AbsenceNotice) -> list[NoticeEmail]:
 
 
 def retry_delay(attempts: int) -> float:
-    """Seconds before attempt ``attempts + 1``: base * 2^(attempts-1), capped, with 10 % jitter (so e-mails that
-    failed together do not all come back at the same second)."""
-    delay = min(settings.NOTICE_EMAIL_RETRY_MAX_S, settings.NOTICE_EMAIL_RETRY_BASE_S * 2 ** max(0, attempts - 1))
-    return float(delay * random.uniform(0.9, 1.1))
+    """Seconds before attempt ``attempts + 1`` (NOTICE_EMAIL_RETRY_BASE_S doubling up to NOTICE_EMAIL_RETRY_MAX_S)."""
+    return backoff_delay(attempts, base_s=settings.NOTICE_EMAIL_RETRY_BASE_S, max_s=settings.NOTICE_EMAIL_RETRY_MAX_S)
 
 
 def send_due(*, notice_id: int | None = None, now: dt.datetime | None = None, limit: int = BATCH) -> list[NoticeEmail]:

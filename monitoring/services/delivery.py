@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import threading
 import time
 import uuid
@@ -35,6 +34,7 @@ from monitoring.handlers import HANDLERS
 from monitoring.handlers.base import DeliveryError, Handler
 from monitoring.models import AlertDelivery, AlertProcessing, DeliveryEvent, DeliveryStatus
 from monitoring.services.messages import build_message
+from school.backoff import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,8 @@ _ERROR_MAX = AlertDelivery._meta.get_field("last_error").max_length or 500
 
 
 def retry_delay(attempts: int) -> float:
-    """Seconds before attempt ``attempts + 1``: base * 2^(attempts-1), capped, with 10 % jitter."""
-    delay = min(settings.ALERT_RETRY_MAX_S, settings.ALERT_RETRY_BASE_S * 2 ** max(0, attempts - 1))
-    return float(delay * random.uniform(0.9, 1.1))
+    """Seconds before delivery attempt ``attempts + 1`` (ALERT_RETRY_BASE_S doubling up to ALERT_RETRY_MAX_S)."""
+    return backoff_delay(attempts, base_s=settings.ALERT_RETRY_BASE_S, max_s=settings.ALERT_RETRY_MAX_S)
 
 
 # --- the shared switches ---------------------------------------------------------------------------------------
